@@ -1,0 +1,259 @@
+from django.contrib import admin
+from django.db import models
+from django.db.models import Count, F
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
+
+from .formats import EXPORT_FORMATS, IMPORT_FORMATS
+from .models import (
+    AcquiredBloc,
+    Candidate,
+    CertificationSession,
+    CompetenceAttestation,
+    Exam,
+    JuryMember,
+    Organisation,
+    Person,
+)
+from .resources import CandidateResource
+
+
+class SessionFilter(admin.RelatedFieldListFilter):
+    """The sessions, named with their CQP, read in one query."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(session.pk, str(session)) for session in CertificationSession.objects.select_related("certification")]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "branch", "candidate_count"]
+    list_filter = ["branch", "kind"]
+    search_fields = ["name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(candidate_total=Count("candidates"))
+
+    @admin.display(description=_("candidats"), ordering="candidate_total")
+    def candidate_count(self, organisation):
+        return organisation.candidate_total
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["last_name", "first_name", "organisation", "branch", "manager", "jury_role", "user"]
+    list_filter = ["jury_role", "organisation__branch", "organisation"]
+    search_fields = ["last_name", "first_name", "email", "organisation__name"]
+    list_select_related = ["organisation", "manager__organisation", "user"]
+    autocomplete_fields = ["organisation", "manager", "user"]
+    fieldsets = [
+        (None, {"fields": [("first_name", "last_name"), "email", "organisation", "manager", "user"]}),
+        (_("Jurys"), {"fields": ["jury_role", "jury_trained_on"]}),
+    ]
+
+    @admin.display(description=_("branche"), ordering="organisation__branch")
+    def branch(self, person):
+        return person.organisation.get_branch_display()
+
+
+@admin.register(JuryMember)
+class JuryMemberAdmin(PersonAdmin):
+    list_display = ["last_name", "first_name", "jury_role", "organisation", "branch", "jury_trained_on", "exam_count"]
+    list_filter = ["jury_role", "organisation__branch", ("jury_trained_on", admin.EmptyFieldListFilter)]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .jury_members()
+            .annotate(exam_total=Count("presided_exams", distinct=True) + Count("represented_exams", distinct=True))
+        )
+
+    @admin.display(description=_("épreuves"), ordering="exam_total")
+    def exam_count(self, person):
+        return person.exam_total
+
+
+class AttestationInline(admin.TabularInline):
+    model = CompetenceAttestation
+    extra = 0
+    fields = ["competence", "tutor_attested_on", "manager_attested_on"]
+    autocomplete_fields = ["competence"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("competence__bloc")
+
+
+class AcquiredBlocInline(admin.TabularInline):
+    model = AcquiredBloc
+    extra = 0
+    fields = ["bloc", "acquired_on", "origin"]
+    autocomplete_fields = ["bloc"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("bloc")
+
+
+class ProgressFilter(admin.SimpleListFilter):
+    title = _("avancement")
+    parameter_name = "avancement"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("aucun", _("Aucun bloc acquis")),
+            ("partiel", _("Une partie des blocs acquis")),
+            ("tous", _("Tous les blocs acquis")),
+        ]
+
+    def queryset(self, request, queryset):
+        return {
+            "aucun": queryset.filter(blocs_acquired=0),
+            "partiel": queryset.filter(blocs_acquired__gt=0, blocs_acquired__lt=F("bloc_total")),
+            "tous": queryset.filter(blocs_acquired=F("bloc_total")),
+        }.get(self.value(), queryset)
+
+
+@admin.register(Candidate)
+class CandidateAdmin(ImportExportMixin, admin.ModelAdmin):
+    resource_classes = [CandidateResource]
+    import_formats = IMPORT_FORMATS
+    export_formats = EXPORT_FORMATS
+    list_display = [
+        "last_name",
+        "first_name",
+        "organisation",
+        "branch",
+        "certification_code",
+        "route",
+        "progress",
+        "pass_validated_on",
+        "premss_validated_on",
+    ]
+    list_filter = [
+        "certification__code",
+        "route",
+        "organisation__branch",
+        ProgressFilter,
+        ("exams__session", SessionFilter),
+        "organisation",
+    ]
+    search_fields = ["last_name", "first_name", "email", "organisation__name"]
+    list_select_related = ["organisation", "certification"]
+    autocomplete_fields = ["organisation", "manager", "tutor", "trainers"]
+    inlines = [AcquiredBlocInline, AttestationInline]
+    fieldsets = [
+        (_("Identité"), {"fields": [("last_name", "first_name"), "birth_date", "email"]}),
+        (_("Emploi"), {"fields": ["organisation", "job_title", ("manager", "tutor"), "trainers"]}),
+        (
+            _("Parcours"),
+            {"fields": ["certification", "route", ("pass_validated_on", "premss_validated_on"), "livret2_received_on"]},
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_progress()
+
+    @admin.display(description=_("branche"), ordering="organisation__branch")
+    def branch(self, candidate):
+        return candidate.organisation.get_branch_display()
+
+    @admin.display(description=_("CQP"), ordering="certification__code")
+    def certification_code(self, candidate):
+        return candidate.certification.code
+
+    @admin.display(description=_("blocs acquis"), ordering="blocs_acquired")
+    def progress(self, candidate):
+        return f"{candidate.blocs_acquired} / {candidate.bloc_total}"
+
+
+# A video link typed without a scheme is taken as https (Django 6's default).
+URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
+
+
+class ExamInline(admin.TabularInline):
+    model = Exam
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
+    extra = 0
+    fields = ["candidate", "bloc", "scheduled_at", "place", "video_link", "president", "representative"]
+    autocomplete_fields = ["candidate", "bloc", "president", "representative"]
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_listing()
+
+
+@admin.register(CertificationSession)
+class CertificationSessionAdmin(admin.ModelAdmin):
+    list_display = ["name", "certification", "starts_on", "ends_on", "place", "remote", "exam_count", "candidate_count"]
+    list_filter = ["certification__code", "remote", "starts_on"]
+    search_fields = ["name", "place"]
+    list_select_related = ["certification"]
+    date_hierarchy = "starts_on"
+    inlines = [ExamInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                exam_total=Count("exams", distinct=True),
+                candidate_total=Count("exams__candidate", distinct=True),
+            )
+        )
+
+    @admin.display(description=_("épreuves"), ordering="exam_total")
+    def exam_count(self, session):
+        return session.exam_total
+
+    @admin.display(description=_("candidats"), ordering="candidate_total")
+    def candidate_count(self, session):
+        return session.candidate_total
+
+
+@admin.register(Exam)
+class ExamAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
+    list_display = ["scheduled_at", "candidate", "examined", "kind", "session", "president", "representative", "where"]
+    list_filter = [
+        ("session", SessionFilter),
+        "session__certification__code",
+        "candidate__route",
+        "kind",
+        "candidate__organisation__branch",
+        "candidate__organisation",
+    ]
+    search_fields = ["candidate__last_name", "candidate__first_name", "session__name", "bloc__code"]
+    autocomplete_fields = ["session", "candidate", "bloc", "president", "representative"]
+    date_hierarchy = "scheduled_at"
+    fields = [
+        "session",
+        "candidate",
+        "bloc",
+        "kind",
+        "scheduled_at",
+        "place",
+        "video_link",
+        "president",
+        "representative",
+    ]
+    readonly_fields = ["kind"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_listing()
+
+    @admin.display(description=_("objet"), ordering="bloc__code")
+    def examined(self, exam):
+        return exam.bloc.code if exam.bloc_id else _("Tous les blocs (VAE)")
+
+    @admin.display(description=_("lieu ou lien"))
+    def where(self, exam):
+        return exam.place or exam.video_link
+
+
+@admin.register(AcquiredBloc)
+class AcquiredBlocAdmin(admin.ModelAdmin):
+    list_display = ["candidate", "bloc", "acquired_on", "origin"]
+    list_filter = ["bloc__code", "acquired_on"]
+    search_fields = ["candidate__last_name", "candidate__first_name", "bloc__code"]
+    list_select_related = ["candidate", "bloc"]
+    autocomplete_fields = ["candidate", "bloc"]

@@ -1,0 +1,545 @@
+"""Candidates, the people around them, certification sessions, exams and their juries.
+
+No social-security number is held anywhere: the certification does not need it.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from referentials.models import (
+    Bloc,
+    Certification,
+    CertificationBloc,
+    Competence,
+    ExamKind,
+    ReferentialIncomplete,
+    register_referential_use,
+)
+
+from . import rules
+
+
+class Branch(models.TextChoices):
+    MALADIE = "maladie", _("Maladie")
+    FAMILLE = "famille", _("Famille")
+    RETRAITE = "retraite", _("Retraite")
+    RECOUVREMENT = "recouvrement", _("Recouvrement")
+    INTERBRANCHE = "interbranche", _("Interbranche")
+
+
+class OrganisationKind(models.TextChoices):
+    CPAM = "CPAM", "CPAM"
+    CAF = "CAF", "CAF"
+    CARSAT = "CARSAT", "CARSAT"
+    URSSAF = "URSSAF", "URSSAF"
+    CGSS = "CGSS", "CGSS"
+    CNAV = "CNAV", "CNAV"
+    UGECAM = "UGECAM", "UGECAM"
+    CAISSE_NATIONALE = "CN", _("Caisse nationale")
+    UCANSS = "UCANSS", "Ucanss"
+    OTHER = "AUTRE", _("Autre")
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("nom"), max_length=150, unique=True)
+    kind = models.CharField(_("type"), max_length=10, choices=OrganisationKind.choices)
+    branch = models.CharField(_("branche"), max_length=20, choices=Branch.choices)
+
+    class Meta:
+        verbose_name = _("organisme")
+        verbose_name_plural = _("organismes")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class JuryRole(models.TextChoices):
+    PRESIDENT = rules.PRESIDENT, _("Président(e) de jury (Ucanss ou délégataire)")
+    REPRESENTATIVE = rules.REPRESENTATIVE, _("Représentant(e) métier")
+
+
+class PersonQuerySet(models.QuerySet):
+    def jury_members(self):
+        return self.exclude(jury_role="")
+
+    def presidents(self):
+        return self.filter(jury_role=JuryRole.PRESIDENT)
+
+    def representatives(self):
+        return self.filter(jury_role=JuryRole.REPRESENTATIVE)
+
+
+class Person(models.Model):
+    """Someone around the candidates: manager, tutor, trainer, jury member."""
+
+    first_name = models.CharField(_("prénom"), max_length=100)
+    last_name = models.CharField(_("nom"), max_length=100)
+    email = models.EmailField(_("courriel"), blank=True)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="people", verbose_name=_("organisme")
+    )
+    manager = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("responsable hiérarchique"),
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="person",
+        verbose_name=_("compte utilisateur"),
+    )
+    jury_role = models.CharField(_("rôle dans les jurys"), max_length=20, choices=JuryRole.choices, blank=True)
+    jury_trained_on = models.DateField(
+        _("formé(e) aux modalités d'évaluation le"),
+        null=True,
+        blank=True,
+    )
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("personne")
+        verbose_name_plural = _("personnes")
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["email"], condition=~Q(email=""), name="person_email_unique_when_given"),
+            models.CheckConstraint(
+                condition=~Q(manager=F("pk")),
+                name="person_is_not_own_manager",
+                violation_error_message=_("Une personne ne peut pas être son propre responsable."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name} ({self.organisation})"
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}"
+
+    def hierarchy(self):
+        """This person, their manager, that manager's manager... (stops on a cycle)."""
+        chain, person = [], self
+        while person is not None and person.pk not in {p.pk for p in chain}:
+            chain.append(person)
+            person = person.manager
+        return chain
+
+    def as_member(self):
+        return rules.Member(
+            id=self.pk,
+            name=self.full_name,
+            role=self.jury_role,
+            organisation_id=self.organisation_id,
+            branch=self.organisation.branch,
+            trained_on=self.jury_trained_on,
+        )
+
+    def clean(self):
+        if self.manager_id and self.pk and self.pk in {p.pk for p in self.manager.hierarchy()}:
+            raise ValidationError(
+                {"manager": _("Ce responsable dépend déjà de cette personne : la hiérarchie ferait une boucle.")}
+            )
+
+
+class JuryMember(Person):
+    """The jury members, as their own page in the admin."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("membre de jury")
+        verbose_name_plural = _("membres de jury")
+
+
+class Route(models.TextChoices):
+    TRAINING = "training", _("Formation")
+    VAE = "vae", _("VAE")
+
+
+class CandidateQuerySet(models.QuerySet):
+    def with_progress(self):
+        """Annotate the blocs of the target CQP, and how many the candidate holds through any CQP."""
+        held_codes = AcquiredBloc.objects.filter(candidate=OuterRef(OuterRef("pk"))).values("bloc__code")
+        held_in_target = (
+            CertificationBloc.objects.filter(certification=OuterRef("certification"), bloc__code__in=held_codes)
+            .order_by()
+            .values("certification")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return self.annotate(
+            bloc_total=Count("certification__blocs", distinct=True),
+            blocs_acquired=Coalesce(Subquery(held_in_target), 0),
+        )
+
+
+class Candidate(models.Model):
+    last_name = models.CharField(_("nom"), max_length=100)
+    first_name = models.CharField(_("prénom"), max_length=100)
+    birth_date = models.DateField(_("date de naissance"))
+    email = models.EmailField(_("courriel"), blank=True)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="candidates", verbose_name=_("organisme employeur")
+    )
+    job_title = models.CharField(_("emploi occupé"), max_length=150, blank=True)
+    manager = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="managed_candidates",
+        verbose_name=_("manager"),
+    )
+    tutor = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tutored_candidates",
+        verbose_name=_("tuteur"),
+    )
+    trainers = models.ManyToManyField(
+        Person, blank=True, related_name="trained_candidates", verbose_name=_("formateurs et accompagnateurs")
+    )
+    certification = models.ForeignKey(
+        Certification, on_delete=models.PROTECT, related_name="candidates", verbose_name=_("CQP visé")
+    )
+    route = models.CharField(_("voie d'accès"), max_length=10, choices=Route.choices)
+    pass_validated_on = models.DateField(_("formation Pass validée le"), null=True, blank=True)
+    premss_validated_on = models.DateField(_("formation Prem'ss validée le"), null=True, blank=True)
+    livret2_received_on = models.DateField(_("livret 2 reçu le"), null=True, blank=True)
+
+    objects = CandidateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("candidat")
+        verbose_name_plural = _("candidats")
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["last_name", "first_name", "birth_date"], name="candidate_identity_unique"),
+            models.CheckConstraint(
+                condition=Q(route=Route.VAE) | Q(livret2_received_on__isnull=True),
+                name="candidate_livret2_only_for_vae",
+                violation_error_message=_("Le livret 2 ne concerne que la voie de la VAE."),
+            ),
+            models.CheckConstraint(
+                condition=Q(birth_date__gt=datetime.date(1900, 1, 1)),
+                name="candidate_birth_date_plausible",
+                violation_error_message=_("La date de naissance n'est pas plausible."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.last_name.upper()} {self.first_name}"
+
+    @property
+    def branch(self):
+        return self.organisation.branch
+
+    def acquired_bloc_codes(self):
+        """Codes of every bloc the candidate holds, through any CQP and version: acquired for good."""
+        return {acquired.bloc.code for acquired in self.acquired_blocs.select_related("bloc")}
+
+    def links(self):
+        hierarchy = self.manager.hierarchy() if self.manager else []
+        return rules.CandidateLinks(
+            organisation_id=self.organisation_id,
+            branch=self.organisation.branch,
+            hierarchy_ids={person.pk for person in hierarchy},
+            tutor_id=self.tutor_id,
+            trainer_ids=set(self.trainers.values_list("pk", flat=True)) if self.pk else set(),
+        )
+
+    def clean(self):
+        errors = {}
+        today = timezone.localdate()
+        if self.birth_date and self.birth_date > today:
+            errors["birth_date"] = _("La date de naissance ne peut pas être dans le futur.")
+        for field in ("pass_validated_on", "premss_validated_on", "livret2_received_on"):
+            value = getattr(self, field)
+            if value and value > today:
+                errors[field] = _("Cette date ne peut pas être dans le futur.")
+        if self.livret2_received_on and self.route != Route.VAE:
+            errors["livret2_received_on"] = _("Le livret 2 ne concerne que la voie de la VAE.")
+        if self.organisation_id:
+            for field in ("manager", "tutor"):
+                person = getattr(self, field)
+                if person is not None and person.organisation_id != self.organisation_id:
+                    errors[field] = _("Le manager et le tuteur sont de l'organisme employeur du candidat.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class CompetenceAttestation(models.Model):
+    """The carnet de suivi des compétences: the tutor and the manager attest each competence."""
+
+    candidate = models.ForeignKey(
+        Candidate, on_delete=models.CASCADE, related_name="attestations", verbose_name=_("candidat")
+    )
+    competence = models.ForeignKey(
+        Competence, on_delete=models.PROTECT, related_name="attestations", verbose_name=_("compétence")
+    )
+    tutor_attested_on = models.DateField(_("attestée par le tuteur le"), null=True, blank=True)
+    manager_attested_on = models.DateField(_("attestée par le manager le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("attestation du carnet de suivi")
+        verbose_name_plural = _("carnet de suivi des compétences")
+        ordering = ["candidate", "competence__bloc_id", "competence__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["candidate", "competence"], name="attestation_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.candidate} · {self.competence}"
+
+    def clean(self):
+        if self.candidate_id and self.competence_id:
+            if not self.candidate.certification.blocs.filter(pk=self.competence.bloc_id).exists():
+                raise ValidationError(
+                    {"competence": _("Cette compétence n'appartient pas au CQP visé par le candidat.")}
+                )
+        today = timezone.localdate()
+        if any(day and day > today for day in (self.tutor_attested_on, self.manager_attested_on)):
+            raise ValidationError(_("Une attestation ne peut pas être datée du futur."))
+
+
+class AcquiredBloc(models.Model):
+    """A bloc the candidate holds: acquired for good, and counted for every CQP that contains it."""
+
+    candidate = models.ForeignKey(
+        Candidate, on_delete=models.PROTECT, related_name="acquired_blocs", verbose_name=_("candidat")
+    )
+    bloc = models.ForeignKey(Bloc, on_delete=models.PROTECT, related_name="acquisitions", verbose_name=_("bloc"))
+    acquired_on = models.DateField(_("acquis le"))
+    origin = models.CharField(
+        _("origine"),
+        max_length=200,
+        help_text=_("La délibération du jury paritaire national, ou la reprise d'un historique."),
+    )
+
+    class Meta:
+        verbose_name = _("bloc acquis")
+        verbose_name_plural = _("blocs acquis")
+        ordering = ["candidate", "acquired_on"]
+        constraints = [models.UniqueConstraint(fields=["candidate", "bloc"], name="acquired_bloc_unique")]
+
+    def __str__(self):
+        return f"{self.candidate} · {self.bloc.code}"
+
+    def clean(self):
+        if self.candidate_id and self.bloc_id:
+            others = self.candidate.acquired_blocs.exclude(pk=self.pk).filter(bloc__code=self.bloc.code)
+            if others.exists():
+                raise ValidationError(
+                    {"bloc": _("Le candidat détient déjà le bloc %(bloc)s.") % {"bloc": self.bloc.code}}
+                )
+
+
+class CertificationSession(models.Model):
+    certification = models.ForeignKey(
+        Certification, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("CQP")
+    )
+    name = models.CharField(_("intitulé"), max_length=150)
+    starts_on = models.DateField(_("début"))
+    ends_on = models.DateField(_("fin"))
+    place = models.CharField(_("lieu"), max_length=200, blank=True)
+    remote = models.BooleanField(_("à distance"), default=False)
+
+    class Meta:
+        verbose_name = _("session de certification")
+        verbose_name_plural = _("sessions de certification")
+        ordering = ["-starts_on", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")),
+                name="session_ends_after_it_starts",
+                violation_error_message=_("La session doit finir après avoir commencé."),
+            ),
+            models.CheckConstraint(
+                condition=Q(remote=True) | ~Q(place=""),
+                name="session_has_a_place_or_is_remote",
+                violation_error_message=_("Indiquez le lieu de la session, ou qu'elle se tient à distance."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.certification.code})"
+
+
+class ExamQuerySet(models.QuerySet):
+    def for_listing(self):
+        return self.select_related(
+            "session__certification",
+            "candidate__organisation",
+            "bloc",
+            "president__organisation",
+            "representative__organisation",
+        )
+
+
+class Exam(models.Model):
+    """One exam: a bloc on the training route, or the VAE interview covering every bloc of the CQP."""
+
+    session = models.ForeignKey(
+        CertificationSession, on_delete=models.PROTECT, related_name="exams", verbose_name=_("session")
+    )
+    candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="exams", verbose_name=_("candidat"))
+    bloc = models.ForeignKey(
+        Bloc,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="exams",
+        verbose_name=_("bloc"),
+        help_text=_("Vide pour l'entretien VAE, qui porte sur tous les blocs du CQP."),
+    )
+    kind = models.CharField(_("type d'épreuve"), max_length=20, choices=ExamKind.choices, editable=False)
+    scheduled_at = models.DateTimeField(_("date et heure"))
+    place = models.CharField(_("lieu"), max_length=200, blank=True)
+    video_link = models.URLField(_("lien de visioconférence"), blank=True)
+    president = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        related_name="presided_exams",
+        verbose_name=_("président(e) du jury"),
+        limit_choices_to={"jury_role": JuryRole.PRESIDENT},
+    )
+    representative = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        related_name="represented_exams",
+        verbose_name=_("représentant(e) métier"),
+        limit_choices_to={"jury_role": JuryRole.REPRESENTATIVE},
+    )
+
+    objects = ExamQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("épreuve")
+        verbose_name_plural = _("épreuves")
+        ordering = ["scheduled_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "candidate", "bloc"],
+                condition=Q(bloc__isnull=False),
+                name="exam_one_per_bloc_and_session",
+                violation_error_message=_("Ce candidat a déjà une épreuve pour ce bloc dans cette session."),
+            ),
+            models.UniqueConstraint(
+                fields=["session", "candidate"],
+                condition=Q(bloc__isnull=True),
+                name="exam_one_vae_interview_per_session",
+                violation_error_message=_("Ce candidat a déjà un entretien VAE dans cette session."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(president=F("representative")),
+                name="exam_jury_is_two_people",
+                violation_error_message=_(
+                    "Le président et le représentant métier doivent être deux personnes différentes."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind=ExamKind.VAE_INTERVIEW) & Q(bloc__isnull=True))
+                | (~Q(kind=ExamKind.VAE_INTERVIEW) & Q(bloc__isnull=False)),
+                name="exam_vae_interview_iff_no_bloc",
+                violation_error_message=_("Un entretien VAE porte sur tout le CQP ; une autre épreuve, sur un bloc."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(place="") | ~Q(video_link=""),
+                name="exam_has_a_place_or_a_link",
+                violation_error_message=_("Indiquez le lieu de l'épreuve ou son lien de visioconférence."),
+            ),
+        ]
+
+    def __str__(self):
+        what = self.bloc.code if self.bloc_id else _("entretien VAE")
+        return f"{self.candidate} · {what} · {timezone.localtime(self.scheduled_at):%d/%m/%Y %H:%M}"
+
+    def save(self, *args, **kwargs):
+        self.set_kind()
+        super().save(*args, **kwargs)
+
+    def examined_blocs(self):
+        """The blocs this exam grades: its bloc, or every bloc of the CQP for the VAE interview."""
+        if self.bloc_id:
+            return [self.bloc]
+        return list(self.session.certification.blocs.order_by("certificationbloc__order"))
+
+    def set_kind(self):
+        """The kind follows from the bloc (its referential says how it is examined) or the VAE route."""
+        self.kind = self.bloc.exam_kind if self.bloc_id else ExamKind.VAE_INTERVIEW
+
+    def clean(self):
+        """The rules of the texts for an exam, each one stated in candidates/rules.py."""
+        self.set_kind()
+        if not (self.candidate_id and self.session_id):
+            return
+        candidate, certification = self.candidate, self.session.certification
+        problems = []
+        if candidate.certification_id != certification.pk:
+            problems.append(
+                _("La session porte sur le CQP %(session)s, le candidat vise le CQP %(candidate)s.")
+                % {"session": certification.code, "candidate": candidate.certification.code}
+            )
+        if self.scheduled_at and not (
+            self.session.starts_on <= timezone.localdate(self.scheduled_at) <= self.session.ends_on
+        ):
+            problems.append(_("L'épreuve doit avoir lieu pendant la session."))
+
+        certification_blocs = [bloc.code for bloc in certification.blocs.all()]
+        acquired = candidate.acquired_bloc_codes()
+        if candidate.route == Route.TRAINING:
+            if not self.bloc_id:
+                problems.append(_("Sur la voie de la formation, chaque épreuve porte sur un bloc."))
+            else:
+                problems.extend(
+                    rules.bloc_exam_problems(self.bloc.code, certification.code, certification_blocs, acquired)
+                )
+                if self.bloc.version_id != certification.version_id:
+                    problems.append(_("Le bloc doit être celui de la version du référentiel du CQP."))
+        else:
+            if self.bloc_id:
+                problems.append(_("Sur la voie de la VAE, un seul entretien porte sur tous les blocs du CQP."))
+            if not candidate.livret2_received_on:
+                problems.append(_("Le livret 2 du candidat doit être reçu avant de programmer l'entretien VAE."))
+            if not [code for code in certification_blocs if code not in acquired]:
+                problems.append(_("Le candidat détient déjà tous les blocs du CQP."))
+        if not problems:
+            for bloc in self.examined_blocs():
+                try:
+                    bloc.check_evaluable()
+                except ReferentialIncomplete as error:
+                    problems.extend(error.messages)
+
+        if self.president_id and self.representative_id and self.scheduled_at:
+            problems.extend(
+                rules.jury_problems(
+                    self.president.as_member(),
+                    self.representative.as_member(),
+                    candidate.links(),
+                    timezone.localdate(self.scheduled_at),
+                )
+            )
+        if problems:
+            raise ValidationError(problems)
+
+
+@register_referential_use
+def exams_using(version):
+    """An exam uses the version of its session's CQP (its bloc, if any, is of the same version)."""
+    return Exam.objects.filter(session__certification__version=version)

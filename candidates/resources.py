@@ -1,0 +1,164 @@
+"""Import and export of candidates (CSV, Excel), with French column names.
+
+Every row goes through the model's full validation, the same as the admin form; the admin shows
+the errors of every line before anything is written, and writes nothing unless the whole file is
+valid (django-import-export, in one transaction).
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from import_export import fields, resources, widgets
+
+from referentials.models import Certification
+
+from .models import Candidate, Organisation, Person, Route
+
+
+class LookupWidget(widgets.ForeignKeyWidget):
+    """A foreign key given by a readable value, with a French message when nothing matches."""
+
+    def __init__(self, model, field, message):
+        super().__init__(model, field)
+        self.message = message
+
+    def clean(self, value, row=None, **kwargs):
+        value = (value or "").strip() if isinstance(value, str) else value
+        if value in (None, ""):
+            return None
+        try:
+            return super().clean(value, row, **kwargs)
+        except self.model.DoesNotExist:
+            raise ValueError(self.message % {"value": value}) from None
+        except self.model.MultipleObjectsReturned:
+            raise ValueError(_("« %(value)s » désigne plusieurs enregistrements.") % {"value": value}) from None
+
+
+class CertificationWidget(LookupWidget):
+    """A CQP by its code (GC, COS), in the newest referential version that has it."""
+
+    def __init__(self):
+        super().__init__(Certification, "code", _("CQP « %(value)s » inconnu (GC ou COS)."))
+
+    def clean(self, value, row=None, **kwargs):
+        code = (value or "").strip().upper() if isinstance(value, str) else value
+        if not code:
+            return None
+        certification = Certification.objects.filter(code=code).order_by("-version__date", "-pk").first()
+        if certification is None:
+            raise ValueError(self.message % {"value": value})
+        return certification
+
+    def render(self, value, obj=None, **kwargs):
+        return value.code if value else ""
+
+
+class RouteWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        text = str(value or "").strip().lower()
+        for route in Route:
+            if text in {route.value, str(route.label).lower()}:
+                return route.value
+        raise ValueError(_("Voie d'accès « %(value)s » inconnue (Formation ou VAE).") % {"value": value})
+
+    def render(self, value, obj=None, **kwargs):
+        return str(Route(value).label) if value else ""
+
+
+class FrenchDateWidget(widgets.Widget):
+    """Dates as 31/12/2024 or 2024-12-31, or real dates from a spreadsheet."""
+
+    def clean(self, value, row=None, **kwargs):
+        if value in (None, ""):
+            return None
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        text = str(value).strip()
+        for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+            try:
+                return datetime.datetime.strptime(text, pattern).date()
+            except ValueError:
+                continue
+        raise ValueError(_("Date « %(value)s » illisible (attendu : JJ/MM/AAAA).") % {"value": text})
+
+    def render(self, value, obj=None, **kwargs):
+        return value.strftime("%d/%m/%Y") if value else ""
+
+
+NO_PERSON = _("Aucune personne n'a le courriel « %(value)s » : créez-la d'abord.")
+
+
+class CandidateResource(resources.ModelResource):
+    last_name = fields.Field("last_name", "Nom")
+    first_name = fields.Field("first_name", "Prénom")
+    birth_date = fields.Field("birth_date", "Date de naissance", widget=FrenchDateWidget())
+    email = fields.Field("email", "Courriel")
+    organisation = fields.Field(
+        "organisation",
+        "Organisme",
+        widget=LookupWidget(Organisation, "name", _("Organisme « %(value)s » inconnu : créez-le d'abord.")),
+    )
+    job_title = fields.Field("job_title", "Emploi")
+    certification = fields.Field("certification", "CQP", widget=CertificationWidget())
+    route = fields.Field("route", "Voie", widget=RouteWidget())
+    pass_validated_on = fields.Field("pass_validated_on", "Pass validée le", widget=FrenchDateWidget())
+    premss_validated_on = fields.Field("premss_validated_on", "Prem'ss validée le", widget=FrenchDateWidget())
+    livret2_received_on = fields.Field("livret2_received_on", "Livret 2 reçu le", widget=FrenchDateWidget())
+    manager = fields.Field("manager", "Manager (courriel)", widget=LookupWidget(Person, "email", NO_PERSON))
+    tutor = fields.Field("tutor", "Tuteur (courriel)", widget=LookupWidget(Person, "email", NO_PERSON))
+
+    class Meta:
+        model = Candidate
+        fields = (
+            "last_name",
+            "first_name",
+            "birth_date",
+            "email",
+            "organisation",
+            "job_title",
+            "certification",
+            "route",
+            "pass_validated_on",
+            "premss_validated_on",
+            "livret2_received_on",
+            "manager",
+            "tutor",
+        )
+        import_id_fields = ("last_name", "first_name", "birth_date")
+        clean_model_instances = True
+        use_transactions = True
+        skip_unchanged = True
+        report_skipped = True
+
+    def before_import_row(self, row, **kwargs):
+        for key, value in list(row.items()):
+            if isinstance(value, str):
+                row[key] = value.strip()
+        if row.get("Courriel") is None:
+            row["Courriel"] = ""
+        if row.get("Emploi") is None:
+            row["Emploi"] = ""
+
+    def get_instance(self, instance_loader, row):
+        try:
+            return super().get_instance(instance_loader, row)
+        except ValueError:
+            # An unreadable identity (a bad birth date): the row is new, and the error is reported
+            # with the row's other errors, by column.
+            return None
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """Report errors under the file's column names, as the administrator reads them."""
+        try:
+            super().validate_instance(instance, import_validation_errors, validate_unique)
+        except ValidationError as error:
+            columns = {field.attribute: field.column_name for field in self.get_import_fields()}
+            raise ValidationError(
+                {columns.get(key, key): messages for key, messages in error.error_dict.items()}
+            ) from None
+
+    def get_export_queryset(self, request=None):
+        return Candidate.objects.select_related("organisation", "certification", "manager", "tutor")

@@ -1,0 +1,33 @@
+"""The roles of the people who use the application, as Django groups (created by a migration)."""
+
+from django.utils.translation import gettext_lazy as _
+
+UCANSS_ADMINISTRATORS = "Administrateurs Ucanss"
+PROFESSIONAL_JURY = "Membres de jury professionnel"
+NATIONAL_JURY = "Membres du jury paritaire national"
+
+# Groups whose members use the application's own screens and never reach the admin.
+JURY_GROUPS = (PROFESSIONAL_JURY, NATIONAL_JURY)
+
+# The apps an Ucanss administrator manages in full in the admin.
+ADMINISTERED_APPS = ("referentials", "candidates", "evaluations", "certificates")
+
+DESCRIPTIONS = {
+    UCANSS_ADMINISTRATORS: _("Préparent et suivent les sessions dans l'administration."),
+    PROFESSIONAL_JURY: _("Remplissent les grilles d'évaluation de leurs épreuves dans le navigateur."),
+    NATIONAL_JURY: _("Délibèrent et signent les délibérations du jury paritaire national."),
+}
+
+
+def is_jury_member(user):
+    return user.groups.filter(name__in=JURY_GROUPS).exists()
+
+
+def grant_administrator_permissions(**kwargs):
+    """After every migrate, Ucanss administrators hold every permission of the administered apps,
+    including those of models added since the migration that created the group."""
+    from django.contrib.auth.models import Group, Permission
+
+    group = Group.objects.filter(name=UCANSS_ADMINISTRATORS).first()
+    if group is not None:
+        group.permissions.add(*Permission.objects.filter(content_type__app_label__in=ADMINISTERED_APPS))

@@ -1,0 +1,207 @@
+"""The certification rules of the CQP GC and COS, as plain functions over plain values.
+
+Both official texts say it word for word (booklet 003, "Principe de certification d'un bloc de
+compétences"; evaluation referential 000, preamble):
+
+    La compétence est validée si au minimum 80% des critères qui permettent d'apprécier
+    l'acquisition de la compétence sont validés. Le bloc de compétences est validé si au minimum
+    80% des compétences qui le constituent sont acquises. Lorsque les 80% n'aboutissent pas à un
+    nombre entier, le nombre entier supérieur sera pris en compte.
+
+Every screen, command and import asks these functions; nothing else recomputes a rule. There is
+no ORM here: callers pass marks, codes and booleans, and get back a result that says why.
+"""
+
+import math
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from fractions import Fraction
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+VALIDATION_RATIO = Fraction(4, 5)
+
+
+class Outcome(StrEnum):
+    ACQUIRED = "acquired"
+    NOT_ACQUIRED = "not_acquired"
+    PENDING = "pending"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome of a competence or a bloc, with the counts it rests on and its reason."""
+
+    outcome: Outcome
+    validated: int
+    total: int
+    required: int
+    reason: str
+
+    @property
+    def is_acquired(self):
+        return self.outcome is Outcome.ACQUIRED
+
+
+@dataclass(frozen=True)
+class CqpDecision:
+    awarded: bool
+    acquired_blocs: tuple[str, ...]
+    missing_blocs: tuple[str, ...]
+    missing_trainings: tuple[str, ...]
+    reason: str = field(compare=False)
+
+
+def threshold(total: int) -> int:
+    """How many of `total` items must be validated: the smallest whole number not below 80%.
+
+    Computed exactly with a fraction, never with floating point: threshold(5) is 4,
+    threshold(6) is 5, threshold(10) is 8.
+    """
+    if isinstance(total, bool) or not isinstance(total, int):
+        raise TypeError(f"threshold() takes a whole number, not {total!r}")
+    if total <= 0:
+        raise ValueError("threshold() needs at least one item: nothing can be validated out of nothing")
+    return math.ceil(total * VALIDATION_RATIO)
+
+
+def _decide(marks: Sequence[bool | None]) -> tuple[Outcome, int, int, int, int]:
+    """Count marks (True validated, False not, None not yet marked) and decide what they imply.
+
+    The outcome is only given once no remaining mark could change it.
+    """
+    total = len(marks)
+    required = threshold(total)
+    validated = sum(1 for mark in marks if mark is True)
+    unmarked = sum(1 for mark in marks if mark is None)
+    if validated >= required:
+        outcome = Outcome.ACQUIRED
+    elif validated + unmarked < required:
+        outcome = Outcome.NOT_ACQUIRED
+    else:
+        outcome = Outcome.PENDING
+    return outcome, validated, total, required, unmarked
+
+
+def decide_competence(criterion_marks: Sequence[bool | None]) -> Decision:
+    """A competence is acquired when at least 80% of its criteria are validated, rounded up.
+
+    A competence without criteria cannot be decided (the referential is incomplete): ValueError.
+    """
+    if not criterion_marks:
+        raise ValueError("a competence without criteria cannot be decided: its referential is incomplete")
+    outcome, validated, total, required, unmarked = _decide(criterion_marks)
+    counts = ngettext(
+        "%(validated)s critère validé sur %(total)s, %(required)s requis",
+        "%(validated)s critères validés sur %(total)s, %(required)s requis",
+        validated if validated > 1 else 1,
+    ) % {"validated": validated, "total": total, "required": required}
+    verdict = {
+        Outcome.ACQUIRED: _("acquise"),
+        Outcome.NOT_ACQUIRED: _("non acquise"),
+        Outcome.PENDING: ngettext(
+            "en attente (%(unmarked)s critère à évaluer)",
+            "en attente (%(unmarked)s critères à évaluer)",
+            unmarked,
+        )
+        % {"unmarked": unmarked},
+    }[outcome]
+    return Decision(outcome, validated, total, required, f"{counts} : {verdict}")
+
+
+def decide_bloc(competence_outcomes: Sequence[bool | None]) -> Decision:
+    """A bloc is validated when at least 80% of its competences are acquired, rounded up.
+
+    Takes, for each competence of the bloc, True (acquired), False (not acquired) or None (not
+    decided yet); a bloc without competences cannot be decided: ValueError.
+    """
+    if not competence_outcomes:
+        raise ValueError("a bloc without competences cannot be decided: its referential is incomplete")
+    outcome, validated, total, required, unmarked = _decide(competence_outcomes)
+    counts = ngettext(
+        "%(validated)s compétence acquise sur %(total)s, %(required)s requises",
+        "%(validated)s compétences acquises sur %(total)s, %(required)s requises",
+        validated if validated > 1 else 1,
+    ) % {"validated": validated, "total": total, "required": required}
+    verdict = {
+        Outcome.ACQUIRED: _("bloc validé"),
+        Outcome.NOT_ACQUIRED: _("bloc non validé"),
+        Outcome.PENDING: ngettext(
+            "en attente (%(unmarked)s compétence à décider)",
+            "en attente (%(unmarked)s compétences à décider)",
+            unmarked,
+        )
+        % {"unmarked": unmarked},
+    }[outcome]
+    return Decision(outcome, validated, total, required, f"{counts} : {verdict}")
+
+
+def decide_bloc_from_criteria(criteria_marks_by_competence: Sequence[Sequence[bool | None]]) -> Decision:
+    """Decide a bloc from the criterion marks of each of its competences, in order."""
+    return decide_bloc([_as_mark(decide_competence(marks)) for marks in criteria_marks_by_competence])
+
+
+def _as_mark(decision: Decision) -> bool | None:
+    if decision.outcome is Outcome.PENDING:
+        return None
+    return decision.is_acquired
+
+
+PASS = "Pass"
+PREMSS = "Prem'ss"
+
+
+def decide_cqp(
+    certification_blocs: Sequence[str],
+    acquired_blocs: Collection[str],
+    *,
+    pass_validated: bool,
+    premss_validated: bool,
+) -> CqpDecision:
+    """The CQP is awarded when every bloc of it is validated and Pass and Prem'ss are validated.
+
+    Booklet 003, "Principe d'attribution du CQP": "Tous les blocs de compétences qui le
+    constituent sont validés [...] Le candidat a suivi et validé les formations Pass et Prem'ss."
+    A bloc acquired is acquired for good and counts for every certification that contains it
+    ("capitalisables entre différentes certifications"), so `acquired_blocs` holds the codes of
+    every bloc the candidate acquired, through whichever CQP.
+    """
+    if not certification_blocs:
+        raise ValueError("a certification without blocs cannot be decided: its referential is incomplete")
+    acquired = tuple(code for code in certification_blocs if code in acquired_blocs)
+    missing = blocs_to_take(certification_blocs, acquired_blocs)
+    trainings = tuple(name for name, validated in ((PASS, pass_validated), (PREMSS, premss_validated)) if not validated)
+    awarded = not missing and not trainings
+
+    parts = [
+        ngettext(
+            "%(count)s bloc acquis sur %(total)s",
+            "%(count)s blocs acquis sur %(total)s",
+            len(acquired) if len(acquired) > 1 else 1,
+        )
+        % {"count": len(acquired), "total": len(certification_blocs)}
+    ]
+    if missing:
+        parts.append(
+            ngettext("bloc manquant : %(codes)s", "blocs manquants : %(codes)s", len(missing))
+            % {"codes": ", ".join(missing)}
+        )
+    if trainings:
+        parts.append(
+            ngettext("formation non validée : %(names)s", "formations non validées : %(names)s", len(trainings))
+            % {"names": " et ".join(trainings)}
+        )
+    else:
+        parts.append(_("formations Pass et Prem'ss validées"))
+    verdict = _("CQP délivré") if awarded else _("CQP non délivré")
+    return CqpDecision(awarded, acquired, missing, trainings, f"{verdict} : {' ; '.join(parts)}")
+
+
+def blocs_to_take(certification_blocs: Sequence[str], acquired_blocs: Collection[str]) -> tuple[str, ...]:
+    """The blocs a candidate must still pass for a certification, given every bloc acquired.
+
+    A candidate who holds GRU and MDR through the COS and aims at the GC needs only GDU.
+    """
+    return tuple(code for code in certification_blocs if code not in acquired_blocs)

@@ -1,0 +1,250 @@
+import nested_admin
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .models import Bloc, Certification, CertificationBloc, Competence, Criterion, ReferentialVersion
+from .services import copy_version
+
+
+def version_of(obj):
+    if obj is None:
+        return None
+    if isinstance(obj, ReferentialVersion):
+        return obj
+    if isinstance(obj, Competence):
+        return obj.bloc.version
+    if isinstance(obj, Criterion):
+        return obj.competence.bloc.version
+    return obj.version
+
+
+class FrozenWhenInUse:
+    """A version that an evaluation uses is shown read-only: a change makes a new version."""
+
+    def is_frozen(self, request, obj):
+        version = version_of(obj)
+        if version is None or version.pk is None:
+            return False
+        cache = request.__dict__.setdefault("_referential_in_use", {})
+        if version.pk not in cache:
+            cache[version.pk] = version.is_in_use()
+        return cache[version.pk]
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not self.is_frozen(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self.is_frozen(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        if isinstance(self, admin.options.InlineModelAdmin):
+            return super().has_add_permission(request, obj) and not self.is_frozen(request, obj)
+        return super().has_add_permission(request)
+
+
+class CriterionInline(FrozenWhenInUse, nested_admin.NestedTabularInline):
+    model = Criterion
+    extra = 0
+    fields = ["order", "text"]
+    sortable_field_name = "order"
+
+
+class CompetenceInline(FrozenWhenInUse, nested_admin.NestedStackedInline):
+    model = Competence
+    extra = 0
+    fields = [("code", "order"), "text", "note"]
+    inlines = [CriterionInline]
+    sortable_field_name = "order"
+
+
+class IncompleteFilter(admin.SimpleListFilter):
+    title = _("complétude")
+    parameter_name = "complet"
+
+    def lookups(self, request, model_admin):
+        return [("oui", _("Complet")), ("non", _("Critères manquants"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "oui":
+            return queryset.filter(missing_criteria=0)
+        if self.value() == "non":
+            return queryset.filter(missing_criteria__gt=0)
+        return queryset
+
+
+@admin.register(Bloc)
+class BlocAdmin(FrozenWhenInUse, nested_admin.NestedModelAdmin):
+    list_display = [
+        "code",
+        "title",
+        "version",
+        "exam_kind",
+        "competence_count",
+        "criterion_count",
+        "completeness",
+    ]
+    list_filter = ["version", "exam_kind", IncompleteFilter, "certifications__code"]
+    search_fields = ["code", "title", "competences__text", "competences__criteria__text"]
+    ordering = ["version", "pk"]
+    list_select_related = ["version"]
+    inlines = [CompetenceInline]
+    fieldsets = [
+        (None, {"fields": ["version", ("code", "title"), "activity"]}),
+        (
+            _("Modalités d'évaluation"),
+            {
+                "fields": [
+                    "exam_kind",
+                    ("observed_minutes", "interview_minutes"),
+                    ("remote_allowed", "min_competences_covered"),
+                    "evaluation_description",
+                ]
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                competence_total=Count("competences", distinct=True),
+                criterion_total=Count("competences__criteria", distinct=True),
+                missing_criteria=Count("competences", filter=Q(competences__criteria__isnull=True), distinct=True),
+            )
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, _duplicates = super().get_search_results(request, queryset, search_term)
+        return queryset.distinct(), False
+
+    @admin.display(description=_("compétences"), ordering="competence_total")
+    def competence_count(self, bloc):
+        return bloc.competence_total
+
+    @admin.display(description=_("critères"), ordering="criterion_total")
+    def criterion_count(self, bloc):
+        return bloc.criterion_total
+
+    @admin.display(description=_("évaluable"))
+    def completeness(self, bloc):
+        if not bloc.missing_criteria:
+            return _("Oui")
+        return ngettext(
+            "Non : %(count)s compétence sans critère",
+            "Non : %(count)s compétences sans critère",
+            bloc.missing_criteria,
+        ) % {"count": bloc.missing_criteria}
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["version"] if obj else []
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        bloc = self.get_object(request, object_id)
+        if bloc is not None:
+            if self.is_frozen(request, bloc):
+                self.message_user(
+                    request,
+                    _(
+                        "Cette version du référentiel est utilisée par des évaluations : elle est en lecture "
+                        "seule. Créez une nouvelle version pour la modifier."
+                    ),
+                    messages.INFO,
+                )
+            elif not bloc.is_evaluable():
+                try:
+                    bloc.check_evaluable()
+                except Exception as error:  # ReferentialIncomplete: shown, not raised
+                    self.message_user(request, " ".join(error.messages), messages.WARNING)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(Competence)
+class CompetenceAdmin(FrozenWhenInUse, nested_admin.NestedModelAdmin):
+    list_display = ["__str__", "text", "criterion_count"]
+    list_filter = ["bloc__version", "bloc__code"]
+    search_fields = ["code", "bloc__code", "text"]
+    list_select_related = ["bloc"]
+    inlines = [CriterionInline]
+    fields = ["bloc", ("code", "order"), "text", "note"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(criterion_total=Count("criteria"))
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["bloc"] if obj else []
+
+    @admin.display(description=_("critères"), ordering="criterion_total")
+    def criterion_count(self, competence):
+        return competence.criterion_total
+
+
+class CertificationBlocInline(FrozenWhenInUse, admin.TabularInline):
+    model = CertificationBloc
+    extra = 0
+    fields = ["order", "bloc"]
+    autocomplete_fields = ["bloc"]
+
+
+@admin.register(Certification)
+class CertificationAdmin(FrozenWhenInUse, admin.ModelAdmin):
+    list_display = ["code", "title", "rncp_number", "level", "version", "bloc_codes"]
+    list_filter = ["version", "level"]
+    search_fields = ["code", "title", "rncp_number"]
+    list_select_related = ["version"]
+    inlines = [CertificationBlocInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("certificationbloc_set__bloc")
+
+    @admin.display(description=_("blocs"))
+    def bloc_codes(self, certification):
+        return ", ".join(link.bloc.code for link in certification.certificationbloc_set.all())
+
+
+@admin.register(ReferentialVersion)
+class ReferentialVersionAdmin(FrozenWhenInUse, admin.ModelAdmin):
+    list_display = ["label", "date", "certification_count", "bloc_count", "incomplete_competences"]
+    search_fields = ["label", "source"]
+    actions = ["copy_as_new_version"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .with_counts()
+            .annotate(
+                missing_criteria=Count(
+                    "blocs__competences",
+                    filter=Q(blocs__competences__criteria__isnull=True),
+                    distinct=True,
+                )
+            )
+        )
+
+    @admin.display(description=_("certifications"), ordering="certification_count")
+    def certification_count(self, version):
+        return version.certification_count
+
+    @admin.display(description=_("blocs"), ordering="bloc_count")
+    def bloc_count(self, version):
+        return version.bloc_count
+
+    @admin.display(description=_("compétences sans critère"), ordering="missing_criteria")
+    def incomplete_competences(self, version):
+        return version.missing_criteria
+
+    @admin.action(description=_("Créer une nouvelle version modifiable à partir de la version choisie"))
+    def copy_as_new_version(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Choisissez une seule version à copier."), messages.ERROR)
+            return
+        copy = copy_version(queryset.get())
+        self.message_user(
+            request,
+            _("Version %(label)s créée : modifiez-la, puis utilisez-la pour les nouvelles évaluations.")
+            % {"label": copy.label},
+            messages.SUCCESS,
+        )
