@@ -133,6 +133,13 @@ class CandidateResource(resources.ModelResource):
         skip_unchanged = True
         report_skipped = True
 
+    def import_data(self, *args, **kwargs):
+        """Number the rows as the spreadsheet does, its first line holding the column names."""
+        result = super().import_data(*args, **kwargs)
+        for row in [*result.invalid_rows, *result.error_rows]:
+            row.number += 1
+        return result
+
     def before_import_row(self, row, **kwargs):
         for key, value in list(row.items()):
             if isinstance(value, str):

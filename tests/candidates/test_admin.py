@@ -169,14 +169,14 @@ def test_import_names_every_error_by_line_and_column_and_writes_nothing(ucanss_a
         row.number: {field: [str(e) for e in errs] for field, errs in row.error_dict.items()}
         for row in result.invalid_rows
     }
-    assert errors == {
-        2: {
+    assert errors == {  # numbered as in the spreadsheet, whose line 1 holds the column names
+        3: {
             "Date de naissance": ["Date « 31/02/1988 » illisible (attendu : JJ/MM/AAAA)."],
             "Organisme": ["Organisme « CPAM inconnue » inconnu : créez-le d'abord."],
             "CQP": ["CQP « XX » inconnu (GC ou COS)."],
             "Voie": ["Voie d'accès « Bus » inconnue (Formation ou VAE)."],
         },
-        3: {"Livret 2 reçu le": ["Le livret 2 ne concerne que la voie de la VAE."]},
+        4: {"Livret 2 reçu le": ["Le livret 2 ne concerne que la voie de la VAE."]},
     }
     assert Candidate.objects.count() == 1
 
