@@ -382,6 +382,12 @@ class CertificationSession(models.Model):
 
 
 class ExamQuerySet(models.QuerySet):
+    def for_jury_member(self, user):
+        """The exams on whose professional jury this user sits: the only ones they may reach."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(Q(president__user=user) | Q(representative__user=user))
+
     def for_listing(self):
         return self.select_related(
             "session__certification",
@@ -475,10 +481,23 @@ class Exam(models.Model):
         super().save(*args, **kwargs)
 
     def examined_blocs(self):
-        """The blocs this exam grades: its bloc, or every bloc of the CQP for the VAE interview."""
+        """The blocs this exam grades: its bloc, or for the VAE interview every bloc of the CQP but
+        those the candidate held before the interview (acquired for good, never examined again)."""
         if self.bloc_id:
             return [self.bloc]
-        return list(self.session.certification.blocs.order_by("certificationbloc__order"))
+        held_before = self.candidate.acquired_blocs.filter(acquired_on__lt=timezone.localdate(self.scheduled_at))
+        return list(
+            self.session.certification.blocs.exclude(code__in=held_before.values("bloc__code")).order_by(
+                "certificationbloc__order"
+            )
+        )
+
+    def jury_member(self, user):
+        """The jury member of this exam who uses this account, or None."""
+        for member in (self.president, self.representative):
+            if user.is_authenticated and member.user_id == user.pk:
+                return member
+        return None
 
     def set_kind(self):
         """The kind follows from the bloc (its referential says how it is examined) or the VAE route."""

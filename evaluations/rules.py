@@ -205,3 +205,57 @@ def blocs_to_take(certification_blocs: Sequence[str], acquired_blocs: Collection
     A candidate who holds GRU and MDR through the COS and aims at the GC needs only GDU.
     """
     return tuple(code for code in certification_blocs if code not in acquired_blocs)
+
+
+def oral_presentation_problems(
+    bloc_code: str, coverage: Sequence[tuple[str, bool, bool]], minimum_covered: int
+) -> list[str]:
+    """What stops an oral presentation grid from being complete.
+
+    Booklet 003, bloc MDR: "présentation orale par le candidat d'une situation professionnelle
+    [...] couvrant au moins deux compétences du bloc", then "échange avec le jury [...] qui évalue
+    les compétences non couvertes par la présentation". `coverage` holds, per competence, its code,
+    whether the presentation covered it and whether the exchange evaluated it.
+    """
+    problems = []
+    covered = sum(1 for _code, presented, _discussed in coverage if presented)
+    if covered < minimum_covered:
+        problems.append(
+            ngettext(
+                "%(bloc)s : la présentation orale doit couvrir au moins %(minimum)s compétence (%(covered)s cochée).",
+                "%(bloc)s : la présentation orale doit couvrir au moins %(minimum)s compétences "
+                "(%(covered)s cochée(s)).",
+                minimum_covered,
+            )
+            % {"bloc": bloc_code, "minimum": minimum_covered, "covered": covered}
+        )
+    left_out = [code for code, presented, discussed in coverage if not (presented or discussed)]
+    if left_out:
+        problems.append(
+            ngettext(
+                "%(bloc)s : la compétence %(codes)s n'est ni couverte par la présentation ni évaluée lors de "
+                "l'échange.",
+                "%(bloc)s : les compétences %(codes)s ne sont ni couvertes par la présentation ni évaluées lors "
+                "de l'échange.",
+                len(left_out),
+            )
+            % {"bloc": bloc_code, "codes": ", ".join(left_out)}
+        )
+    return problems
+
+
+def unmarked_criteria_problems(bloc_code: str, unmarked_by_competence: Sequence[tuple[str, int]]) -> list[str]:
+    """A grid is submitted only when every criterion is marked, validated or not."""
+    missing = [(code, count) for code, count in unmarked_by_competence if count]
+    if not missing:
+        return []
+    detail = ", ".join(f"{code} ({count})" for code, count in missing)
+    total = sum(count for _code, count in missing)
+    return [
+        ngettext(
+            "%(bloc)s : %(total)s critère n'est pas noté : %(detail)s.",
+            "%(bloc)s : %(total)s critères ne sont pas notés : %(detail)s.",
+            total,
+        )
+        % {"bloc": bloc_code, "total": total, "detail": detail}
+    ]

@@ -1,0 +1,70 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+VALIDATED, NOT_VALIDATED = "oui", "non"
+MARK_CHOICES = [(VALIDATED, _("Validé")), (NOT_VALIDATED, _("Non validé"))]
+MARK_VALUES = {VALIDATED: True, NOT_VALIDATED: False, "": None}
+TEXT_LIMIT = 5000
+
+
+class GridForm(forms.Form):
+    """Every field of a grid, named as in its state (see evaluations/grids.py)."""
+
+    revision = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+    def __init__(self, layout, *args, state=None, revision=0, **kwargs):
+        initial = {"revision": revision}
+        for key, value in (state or {}).items():
+            initial[key] = (
+                {True: VALIDATED, False: NOT_VALIDATED}.get(value, value) if key.startswith("crit") else value
+            )
+        super().__init__(*args, initial=initial, **kwargs)
+        self.layout = layout
+        for bloc in layout.blocs:
+            for competence in bloc.competences:
+                for criterion in competence.criteria:
+                    self.fields[criterion.key] = forms.ChoiceField(
+                        label=criterion.text, choices=MARK_CHOICES, required=False, widget=forms.RadioSelect
+                    )
+                self.fields[competence.comment_key] = forms.CharField(
+                    label=_("Commentaire sur %(code)s") % {"code": competence.code},
+                    required=False,
+                    max_length=TEXT_LIMIT,
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                )
+                if bloc.oral_presentation:
+                    self.fields[competence.presented_key] = forms.BooleanField(
+                        label=_("Couverte par la présentation orale"), required=False
+                    )
+                    self.fields[competence.discussed_key] = forms.BooleanField(
+                        label=_("Évaluée lors de l'échange"), required=False
+                    )
+            self.fields[bloc.opinion_key] = forms.CharField(
+                label=_("Avis du jury sur le bloc %(code)s") % {"code": bloc.code},
+                required=False,
+                max_length=TEXT_LIMIT,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+            self.fields[bloc.recommendations_key] = forms.CharField(
+                label=_("Préconisations pour le candidat et l'employeur (ce qui n'est pas acquis)"),
+                required=False,
+                max_length=TEXT_LIMIT,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+
+    def state(self):
+        """The grid's state from the cleaned form."""
+        state = {}
+        for key, value in self.cleaned_data.items():
+            if key == "revision":
+                continue
+            state[key] = MARK_VALUES[value] if key.startswith("criterion-") else value
+        return self.layout.normalise(state)
+
+
+class SignatureForm(forms.Form):
+    password = forms.CharField(
+        label=_("Votre mot de passe, pour signer"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

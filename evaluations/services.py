@@ -1,0 +1,190 @@
+"""Every change to a grid: save, submit, reopen, sign. Each is one transaction, checks who may do
+it, and refuses with a `GridError` carrying a French message; views and any later screen call
+these functions and nothing else writes a grid."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import grids, selectors
+from .models import (
+    BlocAssessment,
+    CompetenceAssessment,
+    CriterionMark,
+    Grid,
+    GridAction,
+    GridEvent,
+    GridStatus,
+    Signature,
+)
+
+
+class GridError(Exception):
+    """A refused change, with the message to show."""
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    saved: bool
+    state: dict
+    revision: int
+    conflicts: tuple[str, ...] = ()
+    merged_from: GridEvent | None = None  # the other member's save that was merged in, if any
+
+
+def _locked_grid(exam, user):
+    """The exam's grid, created if need be and locked for this transaction; the user's jury role."""
+    member = exam.jury_member(user)
+    if member is None:
+        raise GridError(_("Vous ne faites pas partie du jury de cette épreuve."))
+    Grid.objects.get_or_create(exam=exam)
+    return Grid.objects.select_for_update().get(exam=exam), member
+
+
+def _refuse_unless_draft(grid):
+    if grid.status == GridStatus.SIGNED:
+        raise GridError(_("La grille est signée par les deux membres du jury : elle ne peut plus être modifiée."))
+    if grid.status == GridStatus.SUBMITTED:
+        raise GridError(_("La grille est soumise aux signatures : rouvrez-la pour la modifier."))
+
+
+@transaction.atomic
+def save_grid(exam, user, values: dict, base_revision: int) -> SaveResult:
+    """Store what a jury member entered, made from the grid at `base_revision`.
+
+    If the other member saved since, both edits are merged; where both changed the same field
+    differently nothing is written and the conflicts are returned for the member to decide.
+    """
+    grid, _member = _locked_grid(exam, user)
+    _refuse_unless_draft(grid)
+    layout = selectors.grid_layout(exam)
+    mine = layout.normalise(values)
+    current = selectors.grid_state(grid, layout)
+    merged_from = None
+    if base_revision != grid.revision:
+        base = selectors.state_at(grid, base_revision, layout)
+        if base is None or base_revision > grid.revision:
+            raise GridError(
+                _("La version de la grille sur laquelle vous travailliez est inconnue : rechargez la page.")
+            )
+        merge = grids.merge(base, mine, current)
+        merged_from = grid.events.filter(action=GridAction.SAVED).select_related("user").order_by("-revision").first()
+        if merge.conflicts:
+            return SaveResult(False, merge.state, grid.revision, merge.conflicts, merged_from)
+        mine = merge.state
+    if mine == current:
+        return SaveResult(False, current, grid.revision, (), merged_from)
+    _write_state(grid, layout, mine)
+    grid.revision += 1
+    grid.save(update_fields=["revision", "updated_at"])
+    GridEvent.objects.create(grid=grid, action=GridAction.SAVED, revision=grid.revision, user=user, state=mine)
+    return SaveResult(True, mine, grid.revision, (), merged_from)
+
+
+def _write_state(grid, layout, state):
+    """Upsert every row of the grid: three statements, whatever the size of the bloc."""
+    marks, competences, blocs = [], [], []
+    for bloc in layout.blocs:
+        for competence in bloc.competences:
+            marks.extend(
+                CriterionMark(grid=grid, criterion_id=criterion.id, validated=state[criterion.key])
+                for criterion in competence.criteria
+            )
+            competences.append(
+                CompetenceAssessment(
+                    grid=grid,
+                    competence_id=competence.id,
+                    comment=state[competence.comment_key],
+                    presented=bool(state.get(competence.presented_key)),
+                    discussed=bool(state.get(competence.discussed_key)),
+                )
+            )
+        blocs.append(
+            BlocAssessment(
+                grid=grid,
+                bloc_id=bloc.id,
+                opinion=state[bloc.opinion_key],
+                recommendations=state[bloc.recommendations_key],
+            )
+        )
+    CriterionMark.objects.bulk_create(
+        marks, update_conflicts=True, unique_fields=["grid", "criterion"], update_fields=["validated"]
+    )
+    CompetenceAssessment.objects.bulk_create(
+        competences,
+        update_conflicts=True,
+        unique_fields=["grid", "competence"],
+        update_fields=["comment", "presented", "discussed"],
+    )
+    BlocAssessment.objects.bulk_create(
+        blocs, update_conflicts=True, unique_fields=["grid", "bloc"], update_fields=["opinion", "recommendations"]
+    )
+
+
+@transaction.atomic
+def submit_grid(exam, user) -> Grid:
+    """Hand the complete grid over for signature: every criterion marked, the presentation rules met."""
+    grid, _member = _locked_grid(exam, user)
+    _refuse_unless_draft(grid)
+    if timezone.now() < exam.scheduled_at:
+        raise GridError(_("L'épreuve n'a pas encore commencé : la grille ne peut pas être soumise."))
+    layout = selectors.grid_layout(exam)
+    state = selectors.grid_state(grid, layout)
+    problems = grids.submission_problems(layout, state)
+    if problems:
+        raise GridError(" ".join([_("La grille est incomplète.")] + problems))
+    grid.status = GridStatus.SUBMITTED
+    grid.submitted_at = timezone.now()
+    grid.save(update_fields=["status", "submitted_at", "updated_at"])
+    GridEvent.objects.create(grid=grid, action=GridAction.SUBMITTED, revision=grid.revision, user=user, state=state)
+    return grid
+
+
+@transaction.atomic
+def reopen_grid(exam, user) -> Grid:
+    """Back to editing before both have signed; a signature already given is withdrawn (and kept in the trail)."""
+    grid, _member = _locked_grid(exam, user)
+    if grid.status != GridStatus.SUBMITTED:
+        raise GridError(
+            _("La grille est signée par les deux membres du jury : elle ne peut plus être modifiée.")
+            if grid.status == GridStatus.SIGNED
+            else _("La grille est déjà en cours de saisie.")
+        )
+    layout = selectors.grid_layout(exam)
+    state = selectors.grid_state(grid, layout)
+    grid.signatures.all().delete()
+    grid.status = GridStatus.DRAFT
+    grid.submitted_at = None
+    grid.save(update_fields=["status", "submitted_at", "updated_at"])
+    GridEvent.objects.create(grid=grid, action=GridAction.REOPENED, revision=grid.revision, user=user, state=state)
+    return grid
+
+
+@transaction.atomic
+def sign_grid(exam, user, password: str) -> Grid:
+    """A jury member signs the submitted grid with their own account, password asked again.
+    Once both members have signed, the grid is frozen."""
+    grid, member = _locked_grid(exam, user)
+    if grid.status == GridStatus.SIGNED:
+        raise GridError(_("La grille est déjà signée par les deux membres du jury."))
+    if grid.status != GridStatus.SUBMITTED:
+        raise GridError(_("La grille doit être soumise avant d'être signée."))
+    if not user.check_password(password):
+        raise GridError(_("Mot de passe incorrect : la grille n'est pas signée."))
+    if grid.signatures.filter(member=member).exists():
+        raise GridError(_("Vous avez déjà signé cette grille."))
+    layout = selectors.grid_layout(exam)
+    state = selectors.grid_state(grid, layout)
+    now = timezone.now()
+    content_digest = grids.digest(exam.pk, state)
+    Signature.objects.create(grid=grid, member=member, user=user, signed_at=now, digest=content_digest)
+    GridEvent.objects.create(grid=grid, action=GridAction.SIGNED, revision=grid.revision, user=user, state=state)
+    signed_by = set(grid.signatures.values_list("member_id", flat=True))
+    if signed_by >= {exam.president_id, exam.representative_id}:
+        grid.status = GridStatus.SIGNED
+        grid.signed_at = now
+        grid.digest = content_digest
+        grid.save(update_fields=["status", "signed_at", "digest", "updated_at"])
+    return grid

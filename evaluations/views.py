@@ -1,0 +1,254 @@
+"""The professional jury's screens: their exams, the grid, signatures, the PDF of the grid."""
+
+from dataclasses import dataclass
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from candidates.models import Exam
+from candidates.roles import PROFESSIONAL_JURY
+
+from . import grids, selectors, services
+from .forms import GridForm, SignatureForm
+from .models import GridStatus
+
+
+def jury_member_required(view):
+    """Professional jury members only; the exam, when the URL names one, must be one of theirs (else 404)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, pk=None, **kwargs):
+        if not request.user.groups.filter(name=PROFESSIONAL_JURY).exists():
+            raise PermissionDenied(_("Cet espace est réservé aux membres des jurys professionnels."))
+        if pk is None:
+            return view(request, *args, **kwargs)
+        try:
+            exam = selectors.exam_for_grid(request.user, pk)
+        except Exam.DoesNotExist:
+            raise Http404(_("Aucune épreuve de votre jury ne porte ce numéro.")) from None
+        return view(request, exam, *args, **kwargs)
+
+    return wrapper
+
+
+@login_required
+def home(request):
+    """Each role to its own place: jury members to their exams, administrators to the admin."""
+    if request.user.groups.filter(name=PROFESSIONAL_JURY).exists():
+        return redirect("evaluations:jury_home")
+    if request.user.is_staff:
+        return redirect("admin:index")
+    raise PermissionDenied(_("Aucun espace n'est ouvert à ce compte pour l'instant."))
+
+
+@jury_member_required
+def jury_home(request):
+    return render(request, "evaluations/jury_home.html", {"lists": selectors.jury_home(request.user)})
+
+
+@dataclass
+class CompetenceRow:
+    layout: grids.CompetenceLayout
+    decision: object
+    attestation: object
+    comment: object
+    presented: object
+    discussed: object
+    criteria: list
+
+
+@dataclass
+class BlocRow:
+    layout: grids.BlocLayout
+    decision: object
+    competences: list
+    opinion: object
+    recommendations: object
+
+
+def _rows(form, page, state):
+    """The grid as the template walks it: blocs, competences, criteria, with fields and decisions."""
+    decisions = grids.decide(page.layout, state)
+    rows = []
+    for bloc in page.layout.blocs:
+        competences = [
+            CompetenceRow(
+                layout=competence,
+                decision=decisions.competences[competence.id],
+                attestation=page.attestations.get(competence.id),
+                comment=form[competence.comment_key],
+                presented=form[competence.presented_key] if bloc.oral_presentation else None,
+                discussed=form[competence.discussed_key] if bloc.oral_presentation else None,
+                criteria=[form[criterion.key] for criterion in competence.criteria],
+            )
+            for competence in bloc.competences
+        ]
+        rows.append(
+            BlocRow(
+                bloc,
+                decisions.blocs[bloc.id],
+                competences,
+                form[bloc.opinion_key],
+                form[bloc.recommendations_key],
+            )
+        )
+    return rows
+
+
+def _render_grid(request, exam, page, form=None, state=None, conflicts=(), merged_from=None, status=200):
+    state = state if state is not None else page.state
+    form = form or GridForm(page.layout, state=state, revision=page.revision)
+    editable = page.status == GridStatus.DRAFT
+    member = exam.jury_member(request.user)
+    context = {
+        "exam": exam,
+        "page": page,
+        "form": form,
+        "rows": _rows(form, page, state),
+        "editable": editable,
+        "problems": grids.submission_problems(page.layout, state) if editable else [],
+        "conflicts": [(form[key], _display(page.state.get(key))) for key in conflicts],
+        "conflict_names": set(conflicts),
+        "merged_from": merged_from,
+        "signed_by_me": any(signature.member_id == member.pk for signature in page.signatures),
+        "signature_form": SignatureForm(),
+    }
+    return render(request, "evaluations/grid.html", context, status=status)
+
+
+def _display(value):
+    """A stored value as the conflict banner shows it."""
+    if isinstance(value, str):
+        return value or _("(vide)")
+    if value is None:
+        return _("non noté")
+    return _("Validé") if value else _("Non validé")
+
+
+@jury_member_required
+def grid(request, exam):
+    page = selectors.grid_page(exam)
+    if request.method != "POST":
+        return _render_grid(request, exam, page)
+    form = GridForm(page.layout, request.POST)
+    if not form.is_valid():
+        messages.error(request, _("La grille n'est pas enregistrée : corrigez les champs signalés."))
+        return _render_grid(request, exam, page, form=form, status=400)
+    try:
+        result = services.save_grid(exam, request.user, form.state(), form.cleaned_data["revision"])
+    except services.GridError as error:
+        messages.error(request, str(error))
+        return redirect("evaluations:grid", pk=exam.pk)
+    if result.conflicts:
+        page = selectors.grid_page(exam)
+        return _render_grid(
+            request,
+            exam,
+            page,
+            state=result.state,
+            conflicts=result.conflicts,
+            merged_from=result.merged_from,
+            status=409,
+        )
+    if result.merged_from:
+        messages.info(
+            request,
+            _(
+                "%(name)s a enregistré la grille pendant votre saisie : vos modifications ont été fusionnées avec les siennes."
+            )
+            % {"name": result.merged_from.user.get_full_name()},
+        )
+    if result.saved:
+        messages.success(request, _("Grille enregistrée."))
+    if "submit" in request.POST:
+        try:
+            services.submit_grid(exam, request.user)
+        except services.GridError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Grille soumise : chaque membre du jury la signe maintenant avec son compte."))
+    return redirect("evaluations:grid", pk=exam.pk)
+
+
+@require_POST
+@jury_member_required
+def preview(request, exam):
+    """What the rules make of the marks being entered, without saving: for live outcomes."""
+    layout = selectors.grid_layout(exam)
+    form = GridForm(layout, request.POST)
+    if not form.is_valid():
+        return JsonResponse({"errors": form.errors}, status=400)
+    state = form.state()
+    decisions = grids.decide(layout, state)
+    outcomes = {}
+    for key, decision in [
+        *((f"competence-{pk}", d) for pk, d in decisions.competences.items()),
+        *((f"bloc-{pk}", d) for pk, d in decisions.blocs.items()),
+    ]:
+        outcomes[key] = {
+            "html": render_to_string("evaluations/_outcome.html", {"decision": decision}),
+            "outcome": decision.outcome.value,
+        }
+    problems = grids.submission_problems(layout, state)
+    return JsonResponse({"outcomes": outcomes, "problems": problems})
+
+
+@require_POST
+@jury_member_required
+def sign(request, exam):
+    form = SignatureForm(request.POST)
+    if form.is_valid():
+        try:
+            grid = services.sign_grid(exam, request.user, form.cleaned_data["password"])
+        except services.GridError as error:
+            messages.error(request, str(error))
+        else:
+            if grid.status == GridStatus.SIGNED:
+                messages.success(request, _("Grille signée par les deux membres du jury : elle est définitive."))
+            else:
+                messages.success(request, _("Votre signature est enregistrée ; l'autre membre du jury doit signer."))
+    else:
+        messages.error(request, _("Saisissez votre mot de passe pour signer."))
+    return redirect("evaluations:grid", pk=exam.pk)
+
+
+@require_POST
+@jury_member_required
+def reopen(request, exam):
+    try:
+        services.reopen_grid(exam, request.user)
+    except services.GridError as error:
+        messages.error(request, str(error))
+    else:
+        messages.info(request, _("Grille rouverte : les signatures déjà données sont retirées."))
+    return redirect("evaluations:grid", pk=exam.pk)
+
+
+@jury_member_required
+def grid_pdf(request, exam):
+    from weasyprint import HTML
+
+    page = selectors.grid_page(exam)
+    html = render_to_string(
+        "evaluations/grid_pdf.html",
+        {
+            "exam": exam,
+            "page": page,
+            "rows": _rows(GridForm(page.layout, state=page.state, revision=page.revision), page, page.state),
+            "state": page.state,
+        },
+        request=request,
+    )
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = f"grille-{exam.pk}-{exam.candidate.last_name}.pdf".lower()
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
