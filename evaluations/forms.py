@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 VALIDATED, NOT_VALIDATED = "oui", "non"
 MARK_CHOICES = [(VALIDATED, _("Validé")), (NOT_VALIDATED, _("Non validé"))]
 MARK_VALUES = {VALIDATED: True, NOT_VALIDATED: False, "": None}
+MARK_CHOICE_OF = {True: VALIDATED, False: NOT_VALIDATED, None: ""}
 TEXT_LIMIT = 5000
 
 

@@ -66,6 +66,9 @@ class BlocAssessment(models.Model):
         verbose_name_plural = _("appréciations des blocs")
         constraints = [models.UniqueConstraint(fields=["grid", "bloc"], name="bloc_assessment_unique")]
 
+    def __str__(self):
+        return f"{self.grid} · {self.bloc.code}"
+
 
 class CompetenceAssessment(models.Model):
     grid = models.ForeignKey(Grid, on_delete=models.CASCADE, related_name="competence_assessments")
@@ -79,6 +82,9 @@ class CompetenceAssessment(models.Model):
         verbose_name_plural = _("appréciations des compétences")
         constraints = [models.UniqueConstraint(fields=["grid", "competence"], name="competence_assessment_unique")]
 
+    def __str__(self):
+        return f"{self.grid} · {self.competence.code}"
+
 
 class CriterionMark(models.Model):
     grid = models.ForeignKey(Grid, on_delete=models.CASCADE, related_name="marks")
@@ -89,6 +95,9 @@ class CriterionMark(models.Model):
         verbose_name = _("note du critère")
         verbose_name_plural = _("notes des critères")
         constraints = [models.UniqueConstraint(fields=["grid", "criterion"], name="criterion_mark_unique")]
+
+    def __str__(self):
+        return f"{self.grid} · {self.criterion}"
 
 
 class Signature(models.Model):
@@ -130,3 +139,6 @@ class GridEvent(models.Model):
         verbose_name_plural = _("historique des grilles")
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["grid", "revision"])]
+
+    def __str__(self):
+        return f"{self.grid} · {self.get_action_display()} · {self.at:%d/%m/%Y %H:%M}"

@@ -162,7 +162,8 @@ def grid(request, exam):
         messages.info(
             request,
             _(
-                "%(name)s a enregistré la grille pendant votre saisie : vos modifications ont été fusionnées avec les siennes."
+                "%(name)s a enregistré la grille pendant votre saisie : "
+                "vos modifications ont été fusionnées avec les siennes."
             )
             % {"name": result.merged_from.user.get_full_name()},
         )
