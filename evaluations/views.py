@@ -135,13 +135,12 @@ def _display(value):
 
 @jury_member_required
 def grid(request, exam):
-    page = selectors.grid_page(exam)
     if request.method != "POST":
-        return _render_grid(request, exam, page)
-    form = GridForm(page.layout, request.POST)
+        return _render_grid(request, exam, selectors.grid_page(exam))
+    form = GridForm(selectors.grid_layout(exam), request.POST)
     if not form.is_valid():
         messages.error(request, _("La grille n'est pas enregistrée : corrigez les champs signalés."))
-        return _render_grid(request, exam, page, form=form, status=400)
+        return _render_grid(request, exam, selectors.grid_page(exam), form=form, status=400)
     try:
         result = services.save_grid(exam, request.user, form.state(), form.cleaned_data["revision"])
     except services.GridError as error:
