@@ -24,7 +24,8 @@ class Command(BaseCommand):
         lines = [f"  {account.username:<14} {account.description}" for account in demo.accounts()]
         self.stdout.write(
             self.style.SUCCESS(
-                "\nDémonstration prête : http://127.0.0.1:8000/admin/\n"
+                "\nDémonstration prête : http://127.0.0.1:8000/ (les jurys y remplissent leurs grilles, "
+                "les administrateurs arrivent dans l'administration)\n"
                 f"Comptes (mot de passe « {demo.PASSWORD} » pour tous) :\n" + "\n".join(lines) + "\n"
             )
         )
