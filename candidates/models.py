@@ -331,6 +331,14 @@ class AcquiredBloc(models.Model):
         max_length=200,
         help_text=_("La délibération du jury paritaire national, ou la reprise d'un historique."),
     )
+    deliberation = models.ForeignKey(
+        "evaluations.Deliberation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="acquired_blocs",
+        verbose_name=_("délibération"),
+    )
 
     class Meta:
         verbose_name = _("bloc acquis")
@@ -348,6 +356,35 @@ class AcquiredBloc(models.Model):
                 raise ValidationError(
                     {"bloc": _("Le candidat détient déjà le bloc %(bloc)s.") % {"bloc": self.bloc.code}}
                 )
+
+
+class CqpAward(models.Model):
+    """A CQP awarded by the national joint jury: every bloc of it acquired, Pass and Prem'ss validated."""
+
+    candidate = models.ForeignKey(
+        Candidate, on_delete=models.PROTECT, related_name="cqp_awards", verbose_name=_("candidat")
+    )
+    certification = models.ForeignKey(
+        Certification, on_delete=models.PROTECT, related_name="awards", verbose_name=_("CQP")
+    )
+    awarded_on = models.DateField(_("délivré le"))
+    deliberation = models.ForeignKey(
+        "evaluations.Deliberation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cqp_awards",
+        verbose_name=_("délibération"),
+    )
+
+    class Meta:
+        verbose_name = _("CQP délivré")
+        verbose_name_plural = _("CQP délivrés")
+        ordering = ["-awarded_on"]
+        constraints = [models.UniqueConstraint(fields=["candidate", "certification"], name="cqp_awarded_once")]
+
+    def __str__(self):
+        return f"{self.candidate} · CQP {self.certification.code}"
 
 
 class CertificationSession(models.Model):

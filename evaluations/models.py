@@ -9,7 +9,7 @@ and signature is kept as a `GridEvent`, with the state it left.
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Exam, Person
@@ -20,6 +20,13 @@ class GridStatus(models.TextChoices):
     DRAFT = "draft", _("En cours de saisie")
     SUBMITTED = "submitted", _("Soumise, en attente des signatures")
     SIGNED = "signed", _("Signée par le jury")
+
+
+class Opinion(models.TextChoices):
+    """The professional jury's opinion on a bloc, given to the national joint jury."""
+
+    FAVOURABLE = "favourable", _("Avis favorable à la validation du bloc")
+    UNFAVOURABLE = "unfavourable", _("Avis défavorable à la validation du bloc")
 
 
 class Grid(models.Model):
@@ -58,7 +65,8 @@ class Grid(models.Model):
 class BlocAssessment(models.Model):
     grid = models.ForeignKey(Grid, on_delete=models.CASCADE, related_name="bloc_assessments")
     bloc = models.ForeignKey(Bloc, on_delete=models.PROTECT, related_name="+", verbose_name=_("bloc"))
-    opinion = models.TextField(_("avis du jury"), blank=True)
+    verdict = models.CharField(_("avis du jury"), max_length=15, choices=Opinion.choices, blank=True)
+    opinion = models.TextField(_("commentaire du jury"), blank=True)
     recommendations = models.TextField(_("préconisations pour le candidat et l'employeur"), blank=True)
 
     class Meta:
@@ -142,3 +150,123 @@ class GridEvent(models.Model):
 
     def __str__(self):
         return f"{self.grid} · {self.get_action_display()} · {self.at:%d/%m/%Y %H:%M}"
+
+
+class DeliberationStatus(models.TextChoices):
+    OPEN = "open", _("En cours")
+    SIGNED = "signed", _("Signée")
+
+
+class Deliberation(models.Model):
+    """A meeting of the national joint jury (CPNEFP), which certifies: it decides on each file and signs."""
+
+    title = models.CharField(_("intitulé"), max_length=200)
+    held_on = models.DateField(_("date de la délibération"))
+    members_present = models.TextField(_("membres présents"), help_text=_("Un membre par ligne, avec son collège."))
+    president = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="presided_deliberations",
+        verbose_name=_("président(e) de la délibération"),
+        help_text=_("Le membre du jury paritaire national qui signe la délibération."),
+    )
+    sessions = models.ManyToManyField(
+        "candidates.CertificationSession", related_name="deliberations", verbose_name=_("sessions examinées")
+    )
+    status = models.CharField(
+        _("état"), max_length=10, choices=DeliberationStatus.choices, default=DeliberationStatus.OPEN
+    )
+    signed_at = models.DateTimeField(_("signée le"), null=True, blank=True)
+    digest = models.CharField(_("empreinte des décisions signées"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("délibération du jury paritaire national")
+        verbose_name_plural = _("délibérations du jury paritaire national")
+        ordering = ["-held_on", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=DeliberationStatus.SIGNED) | (Q(signed_at__isnull=False) & ~Q(digest="")),
+                name="deliberation_signed_has_date_and_digest",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.held_on:%d/%m/%Y})"
+
+    @property
+    def is_signed(self):
+        return self.status == DeliberationStatus.SIGNED
+
+
+class FileOutcome(models.TextChoices):
+    CQP = "cqp", _("CQP délivré")
+    CCP = "ccp", _("CCP seulement")
+    NONE = "none", _("Aucun bloc validé")
+
+
+class CandidateFile(models.Model):
+    """A candidate's file before a deliberation; its outcome follows the bloc decisions, by the rules."""
+
+    deliberation = models.ForeignKey(Deliberation, on_delete=models.PROTECT, related_name="files")
+    candidate = models.ForeignKey(
+        "candidates.Candidate", on_delete=models.PROTECT, related_name="files", verbose_name=_("candidat")
+    )
+    outcome = models.CharField(_("issue"), max_length=10, choices=FileOutcome.choices)
+    outcome_reason = models.CharField(_("motif"), max_length=300)
+    disagreement = models.BooleanField(
+        _("avis du jury professionnel différent du résultat calculé"), default=False
+    )
+    overridden = models.BooleanField(_("décision différente du résultat calculé"), default=False)
+
+    class Meta:
+        verbose_name = _("dossier de candidat")
+        verbose_name_plural = _("dossiers de candidats")
+        constraints = [models.UniqueConstraint(fields=["deliberation", "candidate"], name="file_once_per_deliberation")]
+
+    def __str__(self):
+        return f"{self.candidate} · {self.deliberation}"
+
+
+class Ruling(models.TextChoices):
+    VALIDATED = "validated", _("Bloc validé")
+    NOT_VALIDATED = "not_validated", _("Bloc non validé")
+
+
+class BlocDecision(models.Model):
+    """The national joint jury's decision on one graded bloc: the computed result, the professional
+    jury's opinion, and the decision, which may differ from the computed result only with a justification."""
+
+    file = models.ForeignKey(CandidateFile, on_delete=models.CASCADE, related_name="blocs")
+    bloc = models.ForeignKey(Bloc, on_delete=models.PROTECT, related_name="+", verbose_name=_("bloc"))
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="decisions", verbose_name=_("grille"))
+    computed = models.CharField(_("résultat calculé"), max_length=15, choices=Ruling.choices)
+    computed_reason = models.CharField(_("motif du résultat calculé"), max_length=300)
+    opinion = models.CharField(_("avis du jury professionnel"), max_length=15, choices=Opinion.choices)
+    opinion_text = models.TextField(_("commentaire du jury professionnel"), blank=True)
+    decision = models.CharField(_("décision"), max_length=15, choices=Ruling.choices)
+    justification = models.TextField(_("justification de la décision"), blank=True)
+    recommendations = models.TextField(_("préconisations"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("décidé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("décision sur un bloc")
+        verbose_name_plural = _("décisions sur les blocs")
+        constraints = [
+            models.UniqueConstraint(fields=["file", "bloc"], name="bloc_decision_once_per_file"),
+            models.UniqueConstraint(fields=["grid", "bloc"], name="bloc_decision_once_per_graded_bloc"),
+            models.CheckConstraint(
+                condition=Q(decision=F("computed")) | ~Q(justification=""),
+                name="bloc_decision_override_is_justified",
+                violation_error_message=_("Une décision différente du résultat calculé doit être justifiée."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.file.candidate} · {self.bloc.code} · {self.get_decision_display()}"
+
+    @property
+    def is_override(self):
+        return self.decision != self.computed
