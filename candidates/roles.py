@@ -31,3 +31,7 @@ def grant_administrator_permissions(**kwargs):
     group = Group.objects.filter(name=UCANSS_ADMINISTRATORS).first()
     if group is not None:
         group.permissions.add(*Permission.objects.filter(content_type__app_label__in=ADMINISTERED_APPS))
+
+
+def is_national_jury_member(user):
+    return user.is_authenticated and user.groups.filter(name=NATIONAL_JURY).exists()

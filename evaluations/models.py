@@ -213,9 +213,7 @@ class CandidateFile(models.Model):
     )
     outcome = models.CharField(_("issue"), max_length=10, choices=FileOutcome.choices)
     outcome_reason = models.CharField(_("motif"), max_length=300)
-    disagreement = models.BooleanField(
-        _("avis du jury professionnel différent du résultat calculé"), default=False
-    )
+    disagreement = models.BooleanField(_("avis du jury professionnel différent du résultat calculé"), default=False)
     overridden = models.BooleanField(_("décision différente du résultat calculé"), default=False)
 
     class Meta:

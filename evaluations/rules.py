@@ -259,3 +259,42 @@ def unmarked_criteria_problems(bloc_code: str, unmarked_by_competence: Sequence[
         )
         % {"bloc": bloc_code, "total": total, "detail": detail}
     ]
+
+
+@dataclass(frozen=True)
+class FileDecision:
+    """What a deliberation gives a candidate: the CQP, a CCP per bloc validated now, or nothing yet."""
+
+    cqp_awarded: bool
+    new_ccps: tuple[str, ...]
+    reason: str
+
+
+def decide_file(
+    certification_blocs: Sequence[str],
+    held_before: Collection[str],
+    validated_now: Collection[str],
+    *,
+    pass_validated: bool,
+    premss_validated: bool,
+) -> FileDecision:
+    """The outcome of a deliberation for one candidate.
+
+    Booklet 003: "La validation d'un bloc de compétences donne lieu à la délivrance d'un
+    Certificat de Compétences Professionnelles (CCP)"; the CQP when every bloc is acquired (through
+    either CQP, for good) and Pass and Prem'ss are validated (`decide_cqp`).
+    """
+    new_ccps = tuple(code for code in certification_blocs if code in validated_now and code not in held_before)
+    cqp = decide_cqp(
+        certification_blocs,
+        set(held_before) | set(validated_now),
+        pass_validated=pass_validated,
+        premss_validated=premss_validated,
+    )
+    if new_ccps:
+        ccps = ngettext("CCP délivré : %(codes)s", "CCP délivrés : %(codes)s", len(new_ccps)) % {
+            "codes": ", ".join(new_ccps)
+        }
+    else:
+        ccps = _("aucun nouveau bloc validé")
+    return FileDecision(cqp.awarded, new_ccps, f"{ccps} · {cqp.reason}")

@@ -6,11 +6,22 @@ from dataclasses import dataclass
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from candidates.models import CompetenceAttestation, Exam
-from referentials.models import Competence, ExamKind
+from candidates.models import AcquiredBloc, CompetenceAttestation, Exam
+from referentials.models import CertificationBloc, Competence, ExamKind
 
-from . import grids
-from .models import Grid, GridEvent, GridStatus, Signature
+from . import grids, rules
+from .models import (
+    BlocAssessment,
+    CandidateFile,
+    CriterionMark,
+    FileOutcome,
+    Grid,
+    GridEvent,
+    GridStatus,
+    Opinion,
+    Ruling,
+    Signature,
+)
 
 
 def jury_exams(user):
@@ -68,9 +79,8 @@ def exam_for_grid(user, pk):
     )
 
 
-def grid_layout(exam) -> grids.GridLayout:
-    """The grid of this exam, from its referential: its blocs, their competences and criteria."""
-    blocs = exam.examined_blocs()
+def bloc_layouts(blocs, oral_presentation=False) -> list[grids.BlocLayout]:
+    """The layouts of these blocs, in their order, read in two queries whatever their size."""
     competences = Competence.objects.filter(bloc__in=blocs).prefetch_related("criteria").order_by("bloc_id", "order")
     by_bloc = {}
     for competence in competences:
@@ -84,18 +94,23 @@ def grid_layout(exam) -> grids.GridLayout:
                 ),
             )
         )
-    return grids.GridLayout(
-        tuple(
-            grids.BlocLayout(
-                id=bloc.pk,
-                code=bloc.code,
-                title=bloc.title,
-                oral_presentation=exam.kind == ExamKind.ORAL_PRESENTATION,
-                minimum_covered=bloc.min_competences_covered,
-                competences=tuple(by_bloc.get(bloc.pk, ())),
-            )
-            for bloc in blocs
+    return [
+        grids.BlocLayout(
+            id=bloc.pk,
+            code=bloc.code,
+            title=bloc.title,
+            oral_presentation=oral_presentation,
+            minimum_covered=bloc.min_competences_covered,
+            competences=tuple(by_bloc.get(bloc.pk, ())),
         )
+        for bloc in blocs
+    ]
+
+
+def grid_layout(exam) -> grids.GridLayout:
+    """The grid of this exam, from its referential: its blocs, their competences and criteria."""
+    return grids.GridLayout(
+        tuple(bloc_layouts(exam.examined_blocs(), oral_presentation=exam.kind == ExamKind.ORAL_PRESENTATION))
     )
 
 
@@ -160,3 +175,124 @@ def grid_page(exam) -> GridPage:
         signatures = list(grid.signatures.select_related("member"))
         last_event = grid.events.select_related("user").order_by("-at", "-pk").first()
     return GridPage(exam, grid, layout, grid_state(grid, layout), attestations, signatures, last_event)
+
+
+# The national joint jury ------------------------------------------------------------------------
+
+
+@dataclass
+class Readiness:
+    ready: list  # candidates whose exams in the sessions all have signed grids
+    missing: list  # (candidate, [exams whose grid is not signed yet])
+    exams: dict  # candidate id -> their exams still to deliberate
+    already_in: set  # candidate ids with a file in this deliberation
+
+
+def file_readiness(deliberation) -> Readiness:
+    """Which files of the deliberation's sessions can be put before it, and which are still missing."""
+    exams = (
+        Exam.objects.filter(session__in=deliberation.sessions.all())
+        .exclude(grid__decisions__isnull=False)
+        .select_related("candidate__certification", "candidate__organisation", "grid", "bloc", "session")
+        .order_by("candidate__last_name", "candidate__first_name", "candidate_id", "scheduled_at")
+        .distinct()
+    )
+    by_candidate, candidates = {}, {}
+    for exam in exams:
+        by_candidate.setdefault(exam.candidate_id, []).append(exam)
+        candidates[exam.candidate_id] = exam.candidate
+    readiness = Readiness([], [], by_candidate, set(deliberation.files.values_list("candidate_id", flat=True)))
+    for candidate_id, candidate_exams in by_candidate.items():
+        unsigned = [
+            exam
+            for exam in candidate_exams
+            if getattr(exam, "grid", None) is None or exam.grid.status != GridStatus.SIGNED
+        ]
+        if unsigned:
+            readiness.missing.append((candidates[candidate_id], unsigned))
+        else:
+            readiness.ready.append(candidates[candidate_id])
+    return readiness
+
+
+def graded_blocs(signed_grids) -> dict:
+    """Per grid, each bloc it graded: (bloc, decision by the rules, opinion, comment, recommendations)."""
+    assessments = list(BlocAssessment.objects.filter(grid__in=signed_grids).select_related("bloc").order_by("pk"))
+    blocs = list({assessment.bloc_id: assessment.bloc for assessment in assessments}.values())
+    layouts = {layout.id: layout for layout in bloc_layouts(blocs)}
+    states = {}
+    for grid_id, criterion_id, validated in CriterionMark.objects.filter(grid__in=signed_grids).values_list(
+        "grid_id", "criterion_id", "validated"
+    ):
+        states.setdefault(grid_id, {})[f"criterion-{criterion_id}"] = validated
+    graded = {grid.pk: [] for grid in signed_grids}
+    for assessment in assessments:
+        layout = grids.GridLayout((layouts[assessment.bloc_id],))
+        decision = grids.decide(layout, states.get(assessment.grid_id, {})).blocs[assessment.bloc_id]
+        graded[assessment.grid_id].append(
+            (assessment.bloc, decision, assessment.verdict, assessment.opinion, assessment.recommendations)
+        )
+    return graded
+
+
+def held_bloc_codes(candidate_ids, excluding_deliberation=None) -> dict:
+    """The codes of the blocs each candidate holds (through any CQP), but those of one deliberation."""
+    held = {candidate_id: set() for candidate_id in candidate_ids}
+    acquired = AcquiredBloc.objects.filter(candidate_id__in=candidate_ids)
+    if excluding_deliberation is not None:
+        acquired = acquired.exclude(deliberation=excluding_deliberation)
+    for candidate_id, code in acquired.values_list("candidate_id", "bloc__code"):
+        held[candidate_id].add(code)
+    return held
+
+
+def certification_bloc_codes() -> dict:
+    """Each certification's bloc codes, in their order."""
+    codes = {}
+    for certification_id, code in CertificationBloc.objects.order_by("certification_id", "order").values_list(
+        "certification_id", "bloc__code"
+    ):
+        codes.setdefault(certification_id, []).append(code)
+    return codes
+
+
+@dataclass(frozen=True)
+class FileSummary:
+    outcome: str
+    reason: str
+    disagreement: bool
+    overridden: bool
+
+
+OPINION_RULING = {Opinion.FAVOURABLE: Ruling.VALIDATED, Opinion.UNFAVOURABLE: Ruling.NOT_VALIDATED}
+
+
+def file_outcomes(file_ids) -> dict:
+    """Each file's outcome by the rules, from its decisions and the blocs held before (fixed queries)."""
+    files = list(
+        CandidateFile.objects.filter(pk__in=file_ids).select_related("candidate").prefetch_related("blocs__bloc")
+    )
+    codes = certification_bloc_codes()
+    deliberation_ids = {file.deliberation_id for file in files}
+    held = held_bloc_codes(
+        [file.candidate_id for file in files], excluding_deliberation=next(iter(deliberation_ids), None)
+    )
+    summaries = {}
+    for file in files:
+        decisions = list(file.blocs.all())
+        validated = {d.bloc.code for d in decisions if d.decision == Ruling.VALIDATED}
+        result = rules.decide_file(
+            codes[file.candidate.certification_id],
+            held[file.candidate_id],
+            validated,
+            pass_validated=file.candidate.pass_validated_on is not None,
+            premss_validated=file.candidate.premss_validated_on is not None,
+        )
+        outcome = FileOutcome.CQP if result.cqp_awarded else FileOutcome.CCP if result.new_ccps else FileOutcome.NONE
+        summaries[file.pk] = FileSummary(
+            outcome,
+            result.reason,
+            disagreement=any(OPINION_RULING.get(d.opinion) != d.computed for d in decisions),
+            overridden=any(d.is_override for d in decisions),
+        )
+    return summaries

@@ -8,15 +8,24 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from candidates.models import AcquiredBloc, CqpAward
+from candidates.roles import is_national_jury_member
+
 from . import grids, selectors
 from .models import (
     BlocAssessment,
+    BlocDecision,
+    CandidateFile,
     CompetenceAssessment,
     CriterionMark,
+    Deliberation,
+    DeliberationStatus,
+    FileOutcome,
     Grid,
     GridAction,
     GridEvent,
     GridStatus,
+    Ruling,
     Signature,
 )
 
@@ -188,3 +197,147 @@ def sign_grid(exam, user, password: str) -> Grid:
         grid.digest = content_digest
         grid.save(update_fields=["status", "signed_at", "digest", "updated_at"])
     return grid
+
+
+# The national joint jury's deliberations ------------------------------------------------------
+
+
+class DeliberationError(Exception):
+    """A refused change to a deliberation, with the message to show."""
+
+
+def _locked_deliberation(deliberation, user):
+    if not is_national_jury_member(user):
+        raise DeliberationError(_("Seuls les membres du jury paritaire national délibèrent."))
+    deliberation = Deliberation.objects.select_for_update().get(pk=deliberation.pk)
+    if deliberation.is_signed:
+        raise DeliberationError(_("La délibération est signée : ses décisions ne changent plus."))
+    return deliberation
+
+
+@transaction.atomic
+def add_ready_files(deliberation, user) -> int:
+    """Put before the deliberation every file of its sessions whose grids are all signed, once.
+
+    Each graded bloc gets its computed result (by the rules, from the signed marks), the
+    professional jury's opinion, and a decision that starts as the computed result.
+    Returns how many files were added.
+    """
+    deliberation = _locked_deliberation(deliberation, user)
+    readiness = selectors.file_readiness(deliberation)
+    candidates = [candidate for candidate in readiness.ready if candidate.pk not in readiness.already_in]
+    if not candidates:
+        return 0
+    exams = [exam for candidate in candidates for exam in readiness.exams[candidate.pk]]
+    graded = selectors.graded_blocs([exam.grid for exam in exams])
+    files = CandidateFile.objects.bulk_create(
+        [
+            CandidateFile(deliberation=deliberation, candidate=candidate, outcome="", outcome_reason="")
+            for candidate in candidates
+        ]
+    )
+    file_of = {file.candidate_id: file for file in files}
+    decisions = []
+    for exam in exams:
+        for bloc, decision, opinion, comment, recommendations in graded[exam.grid.pk]:
+            ruling = Ruling.VALIDATED if decision.is_acquired else Ruling.NOT_VALIDATED
+            decisions.append(
+                BlocDecision(
+                    file=file_of[exam.candidate_id],
+                    bloc=bloc,
+                    grid=exam.grid,
+                    computed=ruling,
+                    computed_reason=decision.reason,
+                    opinion=opinion,
+                    opinion_text=comment,
+                    decision=ruling,
+                    recommendations=recommendations,
+                )
+            )
+    BlocDecision.objects.bulk_create(decisions)
+    _refresh_outcomes(files)
+    return len(files)
+
+
+def _refresh_outcomes(files):
+    """Each file's outcome, by the rules, from its decisions and the blocs the candidate already held."""
+    outcomes = selectors.file_outcomes([file.pk for file in files])
+    for file in files:
+        outcome = outcomes[file.pk]
+        file.outcome, file.outcome_reason = outcome.outcome, outcome.reason
+        file.disagreement, file.overridden = outcome.disagreement, outcome.overridden
+    CandidateFile.objects.bulk_update(files, ["outcome", "outcome_reason", "disagreement", "overridden"])
+
+
+@transaction.atomic
+def decide_bloc(bloc_decision, user, ruling, justification="", recommendations=None) -> BlocDecision:
+    """The jury decides a bloc; otherwise than computed only with a written justification."""
+    _locked_deliberation(bloc_decision.file.deliberation, user)
+    if ruling not in Ruling.values:
+        raise DeliberationError(_("Décision inconnue."))
+    justification = justification.strip()
+    if ruling != bloc_decision.computed and not justification:
+        raise DeliberationError(
+            _("Décider le bloc %(bloc)s autrement que le résultat calculé demande une justification écrite.")
+            % {"bloc": bloc_decision.bloc.code}
+        )
+    bloc_decision.decision = ruling
+    bloc_decision.justification = justification if ruling != bloc_decision.computed else ""
+    if recommendations is not None:
+        bloc_decision.recommendations = recommendations.strip()
+    bloc_decision.decided_by = user
+    bloc_decision.decided_at = timezone.now()
+    bloc_decision.save()
+    _refresh_outcomes([bloc_decision.file])
+    return bloc_decision
+
+
+@transaction.atomic
+def sign_deliberation(deliberation, user, password) -> Deliberation:
+    """The president signs with their password; the decisions become the candidates' record:
+    each validated bloc acquired for good (one CCP each), the CQP awarded when the rules say so."""
+    deliberation = _locked_deliberation(deliberation, user)
+    if user.pk != deliberation.president_id:
+        raise DeliberationError(_("Seul(e) le ou la président(e) de la délibération la signe."))
+    if not user.check_password(password):
+        raise DeliberationError(_("Mot de passe incorrect : la délibération n'est pas signée."))
+    files = list(
+        deliberation.files.select_related("candidate__certification").prefetch_related("blocs__bloc").order_by("pk")
+    )
+    if not files:
+        raise DeliberationError(_("Aucun dossier n'est présenté : il n'y a rien à signer."))
+    _refresh_outcomes(files)
+    held = selectors.held_bloc_codes([file.candidate_id for file in files])
+    acquired, awards, record = [], [], []
+    for file in files:
+        for decision in file.blocs.all():
+            record.append(
+                [file.candidate_id, decision.bloc.code, decision.computed, decision.decision, decision.justification]
+            )
+            if decision.decision == Ruling.VALIDATED and decision.bloc.code not in held[file.candidate_id]:
+                acquired.append(
+                    AcquiredBloc(
+                        candidate_id=file.candidate_id,
+                        bloc=decision.bloc,
+                        acquired_on=deliberation.held_on,
+                        origin=_("Délibération du jury paritaire national du %(date)s")
+                        % {"date": deliberation.held_on.strftime("%d/%m/%Y")},
+                        deliberation=deliberation,
+                    )
+                )
+        if file.outcome == FileOutcome.CQP:
+            awards.append(
+                CqpAward(
+                    candidate_id=file.candidate_id,
+                    certification=file.candidate.certification,
+                    awarded_on=deliberation.held_on,
+                    deliberation=deliberation,
+                )
+            )
+    AcquiredBloc.objects.bulk_create(acquired)
+    CqpAward.objects.bulk_create(awards)
+    deliberation.status = DeliberationStatus.SIGNED
+    deliberation.signed_at = timezone.now()
+    deliberation.digest = grids.digest(deliberation.pk, {"decisions": sorted(record)})
+    deliberation.save(update_fields=["status", "signed_at", "digest"])
+    return deliberation

@@ -221,3 +221,40 @@ def test_cqp_is_awarded_exactly_when_all_blocs_and_trainings_are_there(acquired,
     decision = rules.decide_cqp(certification, acquired, pass_validated=pass_ok, premss_validated=premss_ok)
     assert decision.awarded == (set(certification) <= acquired and pass_ok and premss_ok)
     assert set(decision.acquired_blocs) | set(decision.missing_blocs) == set(certification)
+
+
+GC_BLOCS = ("GRU", "MDR", "GDU")
+
+
+def test_a_file_with_every_bloc_validated_and_both_trainings_gets_the_cqp_and_a_ccp_per_bloc():
+    result = rules.decide_file(GC_BLOCS, set(), {"GRU", "MDR", "GDU"}, pass_validated=True, premss_validated=True)
+    assert (result.cqp_awarded, result.new_ccps) == (True, ("GRU", "MDR", "GDU"))
+    assert result.reason == (
+        "CCP délivrés : GRU, MDR, GDU · CQP délivré : 3 blocs acquis sur 3 ; formations Pass et Prem'ss validées"
+    )
+
+
+def test_missing_premss_withholds_the_cqp_but_not_the_ccps():
+    result = rules.decide_file(GC_BLOCS, set(), set(GC_BLOCS), pass_validated=True, premss_validated=False)
+    assert (result.cqp_awarded, result.new_ccps) == (False, ("GRU", "MDR", "GDU"))
+    assert result.reason.endswith("CQP non délivré : 3 blocs acquis sur 3 ; formation non validée : Prem'ss")
+
+
+def test_blocs_held_through_the_cos_count_for_the_gc_and_give_no_second_ccp():
+    result = rules.decide_file(GC_BLOCS, {"GRU", "MDR"}, {"GDU"}, pass_validated=True, premss_validated=True)
+    assert (result.cqp_awarded, result.new_ccps) == (True, ("GDU",))
+
+
+def test_partial_validation_gives_a_ccp_per_validated_bloc():
+    result = rules.decide_file(GC_BLOCS, set(), {"GRU"}, pass_validated=True, premss_validated=True)
+    assert (result.cqp_awarded, result.new_ccps) == (False, ("GRU",))
+    assert result.reason == (
+        "CCP délivré : GRU · CQP non délivré : 1 bloc acquis sur 3 ; blocs manquants : MDR, GDU ; "
+        "formations Pass et Prem'ss validées"
+    )
+
+
+def test_nothing_validated_gives_nothing_yet():
+    result = rules.decide_file(GC_BLOCS, set(), set(), pass_validated=False, premss_validated=False)
+    assert (result.cqp_awarded, result.new_ccps) == (False, ())
+    assert result.reason.startswith("aucun nouveau bloc validé · CQP non délivré : 0 bloc acquis sur 3")
