@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .models import Opinion
+
 VALIDATED, NOT_VALIDATED = "oui", "non"
 MARK_CHOICES = [(VALIDATED, _("Validé")), (NOT_VALIDATED, _("Non validé"))]
 MARK_VALUES = {VALIDATED: True, NOT_VALIDATED: False, "": None}
@@ -40,8 +42,14 @@ class GridForm(forms.Form):
                     self.fields[competence.discussed_key] = forms.BooleanField(
                         label=_("Évaluée lors de l'échange"), required=False
                     )
-            self.fields[bloc.opinion_key] = forms.CharField(
+            self.fields[bloc.verdict_key] = forms.ChoiceField(
                 label=_("Avis du jury sur le bloc %(code)s") % {"code": bloc.code},
+                choices=Opinion.choices,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+            self.fields[bloc.opinion_key] = forms.CharField(
+                label=_("Commentaire du jury sur le bloc %(code)s") % {"code": bloc.code},
                 required=False,
                 max_length=TEXT_LIMIT,
                 widget=forms.Textarea(attrs={"rows": 3}),

@@ -8,7 +8,8 @@ members' edits, a digest and the audit trail all speak of the same thing:
     comment-<id>          the comment on a competence
     presented-<id>        the oral presentation covered the competence (oral presentations only)
     discussed-<id>        the exchange evaluated the competence (oral presentations only)
-    opinion-<id>          the jury's opinion on a bloc
+    verdict-<id>          the jury's opinion on a bloc: "favourable", "unfavourable" or "" (not given)
+    opinion-<id>          the jury's comment on a bloc
     recommendations-<id>  recommendations for the candidate and the employer, for a bloc
 """
 
@@ -60,6 +61,10 @@ class BlocLayout:
     competences: tuple[CompetenceLayout, ...]
 
     @property
+    def verdict_key(self):
+        return f"verdict-{self.id}"
+
+    @property
     def opinion_key(self):
         return f"opinion-{self.id}"
 
@@ -82,6 +87,7 @@ class GridLayout:
                 if bloc.oral_presentation:
                     empty[competence.presented_key] = False
                     empty[competence.discussed_key] = False
+            empty[bloc.verdict_key] = ""
             empty[bloc.opinion_key] = ""
             empty[bloc.recommendations_key] = ""
         return empty

@@ -126,6 +126,7 @@ def grid_state(grid: Grid | None, layout: grids.GridLayout) -> dict:
         state[f"presented-{assessment.competence_id}"] = assessment.presented
         state[f"discussed-{assessment.competence_id}"] = assessment.discussed
     for assessment in grid.bloc_assessments.all():
+        state[f"verdict-{assessment.bloc_id}"] = assessment.verdict
         state[f"opinion-{assessment.bloc_id}"] = assessment.opinion
         state[f"recommendations-{assessment.bloc_id}"] = assessment.recommendations
     return layout.normalise(state)

@@ -114,6 +114,7 @@ def _write_state(grid, layout, state):
             BlocAssessment(
                 grid=grid,
                 bloc_id=bloc.id,
+                verdict=state[bloc.verdict_key],
                 opinion=state[bloc.opinion_key],
                 recommendations=state[bloc.recommendations_key],
             )
@@ -128,7 +129,7 @@ def _write_state(grid, layout, state):
         update_fields=["comment", "presented", "discussed"],
     )
     BlocAssessment.objects.bulk_create(
-        blocs, update_conflicts=True, unique_fields=["grid", "bloc"], update_fields=["opinion", "recommendations"]
+        blocs, update_conflicts=True, unique_fields=["grid", "bloc"], update_fields=["verdict", "opinion", "recommendations"]
     )
 
 

@@ -70,6 +70,7 @@ class BlocRow:
     layout: grids.BlocLayout
     decision: object
     competences: list
+    verdict: object
     opinion: object
     recommendations: object
 
@@ -96,6 +97,7 @@ def _rows(form, page, state):
                 bloc,
                 decisions.blocs[bloc.id],
                 competences,
+                form[bloc.verdict_key],
                 form[bloc.opinion_key],
                 form[bloc.recommendations_key],
             )

@@ -22,6 +22,7 @@ def test_an_empty_grid_has_every_field_at_its_empty_value():
         **marks(c1=None, c2=None, c3=None, c4=None, c5=None),
         "comment-1": "",
         "comment-2": "",
+        "verdict-10": "",
         "opinion-10": "",
         "recommendations-10": "",
     }
