@@ -1,9 +1,12 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from candidates.admin import SessionFilter
+from candidates.roles import NATIONAL_JURY
 
-from .models import Grid, GridEvent, Signature
+from .models import Deliberation, Grid, GridEvent, Signature
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -51,3 +54,39 @@ class GridAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Deliberation)
+class DeliberationAdmin(admin.ModelAdmin):
+    """Administrators prepare deliberations (date, members, president, sessions); the national joint
+    jury holds and signs them on its own screens. A signed deliberation is read-only."""
+
+    list_display = ["title", "held_on", "president", "status", "file_count"]
+    list_filter = ["status"]
+    search_fields = ["title"]
+    date_hierarchy = "held_on"
+    filter_horizontal = ["sessions"]
+    fields = ["title", "held_on", "members_present", "president", "sessions", "status", "signed_at", "digest"]
+    readonly_fields = ["status", "signed_at", "digest"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("president").annotate(file_total=Count("files"))
+
+    @admin.display(description=_("dossiers"), ordering="file_total")
+    def file_count(self, deliberation):
+        return deliberation.file_total
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "president":
+            kwargs["queryset"] = get_user_model().objects.filter(groups__name=NATIONAL_JURY)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_signed:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.files.exists():
+            return False
+        return super().has_delete_permission(request, obj)

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Opinion
+from .models import FileOutcome, Opinion, Ruling
 
 VALIDATED, NOT_VALIDATED = "oui", "non"
 MARK_CHOICES = [(VALIDATED, _("Validé")), (NOT_VALIDATED, _("Non validé"))]
@@ -76,4 +76,39 @@ class SignatureForm(forms.Form):
         label=_("Votre mot de passe, pour signer"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class DeliberationFilterForm(forms.Form):
+    cqp = forms.ChoiceField(label=_("CQP"), required=False, choices=[("", _("Tous")), ("GC", "GC"), ("COS", "COS")])
+    session = forms.ModelChoiceField(label=_("Session"), required=False, queryset=None, empty_label=_("Toutes"))
+    outcome = forms.ChoiceField(label=_("Issue"), required=False)
+    disagreement = forms.BooleanField(label=_("Avis différent du résultat calculé"), required=False)
+    overridden = forms.BooleanField(label=_("Décision différente du résultat calculé"), required=False)
+
+    def __init__(self, deliberation, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = deliberation.sessions.select_related("certification")
+        self.fields["session"].widget.attrs["class"] = "form-select form-select-sm"
+        self.fields["outcome"].choices = [("", _("Toutes")), *FileOutcome.choices]
+
+    def filters(self):
+        return self.cleaned_data if self.is_valid() else {}
+
+
+class BlocDecisionForm(forms.Form):
+    ruling = forms.ChoiceField(
+        label=_("Décision du jury paritaire national"), choices=Ruling.choices, widget=forms.RadioSelect
+    )
+    justification = forms.CharField(
+        label=_("Justification (obligatoire si la décision diffère du résultat calculé)"),
+        required=False,
+        max_length=TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    recommendations = forms.CharField(
+        label=_("Préconisations pour le candidat et l'employeur"),
+        required=False,
+        max_length=TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -3,7 +3,8 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from candidates.models import AcquiredBloc, CompetenceAttestation, Exam
@@ -12,6 +13,7 @@ from referentials.models import CertificationBloc, Competence, ExamKind
 from . import grids, rules
 from .models import (
     BlocAssessment,
+    BlocDecision,
     CandidateFile,
     CriterionMark,
     FileOutcome,
@@ -160,6 +162,20 @@ class GridPage:
     def revision(self):
         return self.grid.revision if self.grid else 0
 
+    @property
+    def validated_keys(self):
+        return {key for key, value in self.state.items() if value is True}
+
+    @property
+    def comments(self):
+        return [
+            (int(key.split("-")[1]), value) for key, value in self.state.items() if key.startswith("comment-") and value
+        ]
+
+    @property
+    def events(self):
+        return list(self.grid.events.select_related("user")) if self.grid else []
+
 
 def grid_page(exam) -> GridPage:
     grid = Grid.objects.filter(exam=exam).first()
@@ -297,3 +313,95 @@ def file_outcomes(file_ids) -> dict:
             overridden=any(d.is_override for d in decisions),
         )
     return summaries
+
+
+@dataclass
+class FileRow:
+    file: CandidateFile
+    blocs: list  # per bloc of the CQP: (code, BlocDecision | None, AcquiredBloc held before | None)
+
+
+@dataclass
+class DeliberationPage:
+    deliberation: object
+    rows: list
+    page: object  # the Paginator page
+    totals: dict
+    readiness: Readiness
+
+
+FILES_PER_PAGE = 50
+
+
+def deliberation_page(deliberation, filters: dict, page_number=1) -> DeliberationPage:
+    """The deliberation screen: totals, the files still missing, and one page of files (fixed queries)."""
+    files = deliberation.files.all()
+    totals = files.aggregate(
+        files=Count("pk"),
+        cqp=Count("pk", filter=Q(outcome=FileOutcome.CQP)),
+        ccp=Count("pk", filter=Q(outcome=FileOutcome.CCP)),
+        none=Count("pk", filter=Q(outcome=FileOutcome.NONE)),
+        disagreements=Count("pk", filter=Q(disagreement=True)),
+        overrides=Count("pk", filter=Q(overridden=True)),
+    )
+    if filters.get("cqp"):
+        files = files.filter(candidate__certification__code=filters["cqp"])
+    if filters.get("session"):
+        files = files.filter(blocs__grid__exam__session=filters["session"]).distinct()
+    if filters.get("outcome"):
+        files = files.filter(outcome=filters["outcome"])
+    if filters.get("disagreement"):
+        files = files.filter(disagreement=True)
+    if filters.get("overridden"):
+        files = files.filter(overridden=True)
+    files = files.select_related("candidate__certification", "candidate__organisation").prefetch_related(
+        Prefetch("blocs", queryset=BlocDecision.objects.select_related("bloc"))
+    )
+    page = Paginator(files.order_by("candidate__last_name", "candidate__first_name", "pk"), FILES_PER_PAGE).get_page(
+        page_number
+    )
+    candidate_ids = [file.candidate_id for file in page]
+    held = {}
+    for acquired in (
+        AcquiredBloc.objects.filter(candidate_id__in=candidate_ids)
+        .exclude(deliberation=deliberation)
+        .select_related("bloc")
+    ):
+        held[(acquired.candidate_id, acquired.bloc.code)] = acquired
+    codes = certification_bloc_codes()
+    rows = []
+    for file in page:
+        decisions = {decision.bloc.code: decision for decision in file.blocs.all()}
+        rows.append(
+            FileRow(
+                file,
+                [
+                    (code, decisions.get(code), held.get((file.candidate_id, code)))
+                    for code in codes[file.candidate.certification_id]
+                ],
+            )
+        )
+    readiness = file_readiness(deliberation) if not deliberation.is_signed else Readiness([], [], {}, set())
+    return DeliberationPage(deliberation, rows, page, totals, readiness)
+
+
+@dataclass
+class FilePage:
+    file: CandidateFile
+    decisions: list
+    grids: list  # GridPage of each exam the file rests on
+    held: list  # blocs acquired before this deliberation
+
+
+def file_page(file) -> FilePage:
+    """A candidate's whole file: the decisions, the signed grids with comments, carnet and history."""
+    decisions = list(file.blocs.select_related("bloc", "grid__exam", "decided_by").order_by("pk"))
+    exam_ids = list(dict.fromkeys(decision.grid.exam_id for decision in decisions))
+    exams = Exam.objects.for_listing().select_related("session__certification__version").in_bulk(exam_ids)
+    grid_pages = [grid_page(exams[exam_id]) for exam_id in exam_ids]
+    held = list(
+        AcquiredBloc.objects.filter(candidate=file.candidate_id)
+        .exclude(deliberation=file.deliberation_id)
+        .select_related("bloc", "deliberation")
+    )
+    return FilePage(file, decisions, grid_pages, held)

@@ -129,7 +129,10 @@ def _write_state(grid, layout, state):
         update_fields=["comment", "presented", "discussed"],
     )
     BlocAssessment.objects.bulk_create(
-        blocs, update_conflicts=True, unique_fields=["grid", "bloc"], update_fields=["verdict", "opinion", "recommendations"]
+        blocs,
+        update_conflicts=True,
+        unique_fields=["grid", "bloc"],
+        update_fields=["verdict", "opinion", "recommendations"],
     )
 
 

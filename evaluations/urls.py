@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import national_views, views
 
 app_name = "evaluations"
 
@@ -11,4 +11,19 @@ urlpatterns = [
     path("jury/epreuves/<int:pk>/signer/", views.sign, name="sign"),
     path("jury/epreuves/<int:pk>/rouvrir/", views.reopen, name="reopen"),
     path("jury/epreuves/<int:pk>/grille.pdf", views.grid_pdf, name="grid_pdf"),
+    path("jury-national/", national_views.deliberation_list, name="deliberation_list"),
+    path("jury-national/deliberations/<int:pk>/", national_views.deliberation, name="deliberation"),
+    path("jury-national/deliberations/<int:pk>/ajouter/", national_views.add_files, name="add_files"),
+    path(
+        "jury-national/deliberations/<int:pk>/dossiers/<int:file_pk>/",
+        national_views.candidate_file,
+        name="candidate_file",
+    ),
+    path(
+        "jury-national/deliberations/<int:pk>/dossiers/<int:file_pk>/grilles/<int:exam_pk>.pdf",
+        national_views.file_grid_pdf,
+        name="file_grid_pdf",
+    ),
+    path("jury-national/deliberations/<int:pk>/signer/", national_views.sign_deliberation, name="sign_deliberation"),
+    path("jury-national/deliberations/<int:pk>/proces-verbal.pdf", national_views.minutes_pdf, name="minutes_pdf"),
 ]

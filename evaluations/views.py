@@ -9,11 +9,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from candidates.models import Exam
-from candidates.roles import PROFESSIONAL_JURY
+from candidates.roles import PROFESSIONAL_JURY, is_national_jury_member
 
 from . import grids, selectors, services
 from .forms import GridForm, SignatureForm
@@ -44,6 +45,8 @@ def home(request):
     """Each role to its own place: jury members to their exams, administrators to the admin."""
     if request.user.groups.filter(name=PROFESSIONAL_JURY).exists():
         return redirect("evaluations:jury_home")
+    if is_national_jury_member(request.user):
+        return redirect("evaluations:deliberation_list")
     if request.user.is_staff:
         return redirect("admin:index")
     raise PermissionDenied(_("Aucun espace n'est ouvert à ce compte pour l'instant."))
@@ -236,21 +239,21 @@ def reopen(request, exam):
 
 @jury_member_required
 def grid_pdf(request, exam):
+    return grid_pdf_response(request, exam)
+
+
+def grid_pdf_response(request, exam):
+    """The grid of an exam as a PDF, for the candidate's file."""
     from weasyprint import HTML
 
     page = selectors.grid_page(exam)
+    form = GridForm(page.layout, state=page.state, revision=page.revision)
     html = render_to_string(
         "evaluations/grid_pdf.html",
-        {
-            "exam": exam,
-            "page": page,
-            "rows": _rows(GridForm(page.layout, state=page.state, revision=page.revision), page, page.state),
-            "state": page.state,
-        },
+        {"exam": exam, "page": page, "rows": _rows(form, page, page.state)},
         request=request,
     )
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-    response = HttpResponse(pdf, content_type="application/pdf")
-    filename = f"grille-{exam.pk}-{exam.candidate.last_name}.pdf".lower()
+    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+    filename = f"grille-{exam.pk}-{slugify(exam.candidate.last_name)}.pdf"
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response

@@ -1,0 +1,175 @@
+"""The national joint jury's screens: deliberations, candidates' files, decisions, sign-off, minutes."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from candidates.models import Exam
+from candidates.roles import is_national_jury_member
+
+from . import selectors, services
+from .forms import BlocDecisionForm, DeliberationFilterForm, SignatureForm
+from .models import BlocDecision, CandidateFile, Deliberation
+from .views import grid_pdf_response
+
+
+def national_jury_required(view):
+    """Members of the national joint jury only; the deliberation named in the URL is loaded (or 404)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, pk=None, **kwargs):
+        if not is_national_jury_member(request.user):
+            raise PermissionDenied(_("Cet espace est réservé aux membres du jury paritaire national."))
+        if pk is None:
+            return view(request, *args, **kwargs)
+        deliberation = get_object_or_404(Deliberation.objects.select_related("president"), pk=pk)
+        return view(request, deliberation, *args, **kwargs)
+
+    return wrapper
+
+
+@national_jury_required
+def deliberation_list(request):
+    deliberations = Deliberation.objects.select_related("president").prefetch_related("sessions__certification")
+    return render(request, "evaluations/national/deliberation_list.html", {"deliberations": deliberations})
+
+
+@national_jury_required
+def deliberation(request, deliberation):
+    filter_form = DeliberationFilterForm(deliberation, request.GET or None)
+    page = selectors.deliberation_page(deliberation, filter_form.filters(), request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "evaluations/national/deliberation.html",
+        {
+            "deliberation": deliberation,
+            "page": page,
+            "filter_form": filter_form,
+            "query": query.urlencode(),
+            "signature_form": SignatureForm(),
+            "is_president": request.user.pk == deliberation.president_id,
+        },
+    )
+
+
+@require_POST
+@national_jury_required
+def add_files(request, deliberation):
+    try:
+        added = services.add_ready_files(deliberation, request.user)
+    except services.DeliberationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("%(count)s dossier(s) ajouté(s) à la délibération.") % {"count": added})
+    return redirect("evaluations:deliberation", pk=deliberation.pk)
+
+
+@national_jury_required
+def candidate_file(request, deliberation, file_pk):
+    file = get_object_or_404(
+        CandidateFile.objects.select_related("candidate__certification", "candidate__organisation"),
+        pk=file_pk,
+        deliberation=deliberation,
+    )
+    if request.method == "POST":
+        decision = get_object_or_404(BlocDecision, pk=request.POST.get("decision"), file=file)
+        form = BlocDecisionForm(request.POST, prefix=f"decision-{decision.pk}")
+        if form.is_valid():
+            try:
+                services.decide_bloc(
+                    decision,
+                    request.user,
+                    form.cleaned_data["ruling"],
+                    form.cleaned_data["justification"],
+                    form.cleaned_data["recommendations"],
+                )
+            except services.DeliberationError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(
+                    request,
+                    _("Décision enregistrée pour le bloc %(bloc)s.") % {"bloc": decision.bloc.code},
+                )
+        else:
+            messages.error(request, _("Choisissez une décision pour le bloc."))
+        return redirect("evaluations:candidate_file", pk=deliberation.pk, file_pk=file.pk)
+    page = selectors.file_page(file)
+    forms = [
+        (
+            decision,
+            BlocDecisionForm(
+                prefix=f"decision-{decision.pk}",
+                initial={
+                    "ruling": decision.decision,
+                    "justification": decision.justification,
+                    "recommendations": decision.recommendations,
+                },
+            ),
+        )
+        for decision in page.decisions
+    ]
+    return render(
+        request,
+        "evaluations/national/candidate_file.html",
+        {"deliberation": deliberation, "page": page, "forms": forms},
+    )
+
+
+@national_jury_required
+def file_grid_pdf(request, deliberation, file_pk, exam_pk):
+    """A grid the file rests on, as a PDF."""
+    file = get_object_or_404(CandidateFile, pk=file_pk, deliberation=deliberation)
+    exam = get_object_or_404(
+        Exam.objects.for_listing().select_related("session__certification__version"),
+        pk=exam_pk,
+        grid__decisions__file=file,
+    )
+    return grid_pdf_response(request, exam)
+
+
+@require_POST
+@national_jury_required
+def sign_deliberation(request, deliberation):
+    form = SignatureForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Saisissez votre mot de passe pour signer."))
+    else:
+        try:
+            services.sign_deliberation(deliberation, request.user, form.cleaned_data["password"])
+        except services.DeliberationError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request, _("Délibération signée : ses décisions sont inscrites au dossier de chaque candidat.")
+            )
+    return redirect("evaluations:deliberation", pk=deliberation.pk)
+
+
+@national_jury_required
+def minutes_pdf(request, deliberation):
+    from weasyprint import HTML
+
+    files = (
+        deliberation.files.select_related("candidate__certification", "candidate__organisation")
+        .prefetch_related("blocs__bloc")
+        .order_by("candidate__last_name", "candidate__first_name")
+    )
+    totals = selectors.deliberation_page(deliberation, {}).totals
+    html = render_to_string(
+        "evaluations/national/minutes_pdf.html",
+        {"deliberation": deliberation, "files": files, "totals": totals},
+        request=request,
+    )
+    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="proces-verbal-{deliberation.held_on:%Y-%m-%d}.pdf"'
+    return response
