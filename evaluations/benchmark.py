@@ -1,0 +1,74 @@
+"""Files in bulk for a deliberation: what the query-count tests and `bench_deliberation` measure.
+
+Rows are written directly (bulk_create), as if every grid had been graded and signed; nothing
+here is used by the application itself.
+"""
+
+import datetime
+
+from django.utils import timezone
+
+from candidates.models import Candidate, Exam, Route
+from referentials.models import ExamKind
+
+from .models import BlocDecision, CandidateFile, FileOutcome, Grid, GridStatus, Opinion, Ruling
+
+
+def add_signed_files(deliberation, session, organisation, president, representative, count, *, start=0):
+    """`count` candidates of `organisation` on `session`'s CQP, each with a signed GRU grid before
+    the deliberation: validated for two candidates in three, with the opinion given."""
+    certification = session.certification
+    gru = certification.blocs.get(code="GRU")
+    candidates = Candidate.objects.bulk_create(
+        Candidate(
+            last_name=f"Candidat{start + n:05d}",
+            first_name="Test",
+            birth_date=datetime.date(1980, 1, 1) + datetime.timedelta(days=start + n),
+            organisation=organisation,
+            certification=certification,
+            route=Route.TRAINING,
+            pass_validated_on=datetime.date(2024, 1, 1),
+            premss_validated_on=datetime.date(2024, 1, 1),
+        )
+        for n in range(count)
+    )
+    when = timezone.make_aware(datetime.datetime.combine(session.starts_on, datetime.time(9)))
+    exams = Exam.objects.bulk_create(
+        Exam(
+            session=session,
+            candidate=candidate,
+            bloc=gru,
+            kind=ExamKind.OBSERVATION,
+            scheduled_at=when,
+            place="Salle 1",
+            president=president,
+            representative=representative,
+        )
+        for candidate in candidates
+    )
+    grids = Grid.objects.bulk_create(
+        Grid(exam=exam, status=GridStatus.SIGNED, revision=1, signed_at=timezone.now(), digest="0" * 64)
+        for exam in exams
+    )
+    files = CandidateFile.objects.bulk_create(
+        CandidateFile(
+            deliberation=deliberation,
+            candidate=candidate,
+            outcome=FileOutcome.CCP if n % 3 else FileOutcome.NONE,
+            outcome_reason="CCP délivré : GRU" if n % 3 else "aucun nouveau bloc validé",
+        )
+        for n, candidate in enumerate(candidates)
+    )
+    BlocDecision.objects.bulk_create(
+        BlocDecision(
+            file=file,
+            bloc=gru,
+            grid=grid,
+            computed=Ruling.VALIDATED if n % 3 else Ruling.NOT_VALIDATED,
+            computed_reason="6 compétences acquises sur 6, 5 requises : bloc validé",
+            opinion=Opinion.FAVOURABLE if n % 3 else Opinion.UNFAVOURABLE,
+            decision=Ruling.VALIDATED if n % 3 else Ruling.NOT_VALIDATED,
+        )
+        for n, (file, grid) in enumerate(zip(files, grids, strict=True))
+    )
+    return files

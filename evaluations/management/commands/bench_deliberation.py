@@ -1,0 +1,99 @@
+import datetime
+import statistics
+import time
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.test.client import RequestFactory
+from django.test.utils import CaptureQueriesContext
+
+from candidates.models import Branch, CertificationSession, JuryRole, Organisation, OrganisationKind, Person
+from candidates.roles import NATIONAL_JURY
+from evaluations import national_views
+from evaluations.benchmark import add_signed_files
+from evaluations.models import Deliberation
+from referentials.models import Certification
+
+
+class Rollback(Exception):
+    pass
+
+
+class Command(BaseCommand):
+    help = (
+        "Mesure la page de délibération à 200 puis 2 000 dossiers (données créées puis annulées, rien n'est "
+        "gardé) : temps par affichage et par dossier, nombre de requêtes, et le rapport entre les deux tailles."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--sizes", type=int, nargs="+", default=[200, 2000])
+        parser.add_argument("--repeat", type=int, default=5, help="affichages mesurés par taille (médiane)")
+
+    def handle(self, *args, sizes, repeat, **options):
+        certification = Certification.objects.filter(code="GC").order_by("-version__date").first()
+        if certification is None:
+            raise CommandError("Chargez d'abord le référentiel : python manage.py load_referentials")
+        results = []
+        try:
+            with transaction.atomic():
+                deliberation, view = self._world(certification)
+                done = 0
+                for size in sorted(sizes):
+                    add_signed_files(deliberation, *view["world"], size - done, start=done)
+                    done = size
+                    results.append((size, *self._measure(view, deliberation, repeat)))
+                raise Rollback
+        except Rollback:
+            pass
+        base_size, base_time, _ = results[0]
+        self.stdout.write(
+            f"{'dossiers':>9} {'médiane (ms)':>13} {'par dossier (ms)':>17} {'requêtes':>9} {'rapport':>8}"
+        )
+        for size, median, queries in results:
+            self.stdout.write(
+                f"{size:>9} {median * 1000:>13.1f} {median * 1000 / size:>17.3f} {queries:>9} "
+                f"{median / base_time:>7.2f}x"
+            )
+        self.stdout.write(
+            f"(rapport : temps divisé par celui à {base_size} dossiers ; la page montre 50 dossiers à la fois)"
+        )
+
+    def _world(self, certification):
+        organisation = Organisation.objects.create(name="Bench CPAM", kind=OrganisationKind.CPAM, branch=Branch.MALADIE)
+        other = Organisation.objects.create(name="Bench CPAM 2", kind=OrganisationKind.CPAM, branch=Branch.MALADIE)
+        president = Person.objects.create(
+            first_name="P", last_name="Bench", organisation=other, jury_role=JuryRole.PRESIDENT
+        )
+        representative = Person.objects.create(
+            first_name="R", last_name="Bench", organisation=other, jury_role=JuryRole.REPRESENTATIVE
+        )
+        session = CertificationSession.objects.create(
+            certification=certification,
+            name="Bench",
+            starts_on=datetime.date(2026, 1, 5),
+            ends_on=datetime.date(2026, 1, 30),
+            place="Paris",
+        )
+        user = get_user_model().objects.create_user("bench-jpn", password=None)
+        user.groups.add(Group.objects.get(name=NATIONAL_JURY))
+        deliberation = Deliberation.objects.create(
+            title="Bench", held_on=datetime.date(2026, 2, 1), members_present="Bench", president=user
+        )
+        deliberation.sessions.add(session)
+        return deliberation, {"user": user, "world": (session, organisation, president, representative)}
+
+    def _measure(self, view, deliberation, repeat):
+        factory = RequestFactory()
+        timings, queries = [], 0
+        for _ in range(repeat):
+            request = factory.get(f"/jury-national/deliberations/{deliberation.pk}/")
+            request.user = view["user"]
+            with CaptureQueriesContext(connection) as captured:
+                start = time.perf_counter()
+                response = national_views.deliberation(request, pk=deliberation.pk)
+                timings.append(time.perf_counter() - start)
+            assert response.status_code == 200, response.status_code
+            queries = len(captured)
+        return statistics.median(timings), queries
