@@ -148,3 +148,15 @@ def test_demo_accounts_reach_what_their_role_allows(client, demo_world):
         client.login(username=username, password=demo.PASSWORD)
         assert client.get("/admin/candidates/candidate/").status_code == status, username
         client.logout()
+
+
+def test_the_demo_holds_signed_spring_grids_and_an_open_deliberation(db, settings):
+    from evaluations.models import CandidateFile, Deliberation, Grid
+
+    settings.DEBUG = True
+    run_setup_demo()
+    assert list(Grid.objects.values_list("status", flat=True)) == ["signed"] * 3
+    deliberation = Deliberation.objects.get()
+    assert (deliberation.status, deliberation.president.username) == ("open", "jpn")
+    files = {f.candidate.last_name: f for f in CandidateFile.objects.select_related("candidate")}
+    assert (files["Martin"].outcome, files["Fontaine"].outcome, files["Fontaine"].disagreement) == ("ccp", "none", True)

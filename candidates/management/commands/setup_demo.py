@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from candidates import demo
+from evaluations import demo as evaluations_demo
 
 
 class Command(BaseCommand):
@@ -19,7 +21,9 @@ class Command(BaseCommand):
         if demo.already_loaded():
             self.stdout.write("Données de démonstration déjà présentes : rien d'ajouté.")
         else:
-            demo.load_demo()
+            with transaction.atomic():
+                demo.load_demo()
+                evaluations_demo.load_demo()
             self.stdout.write("Données de démonstration créées.")
         lines = [f"  {account.username:<14} {account.description}" for account in demo.accounts()]
         self.stdout.write(

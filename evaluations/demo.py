@@ -1,0 +1,58 @@
+"""Demo grids and deliberation, on top of `candidates.demo`: the spring session graded and signed by
+its juries, and the national joint jury's deliberation on it, open, ready to be held and signed."""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from candidates.demo import PASSWORD
+from candidates.models import CertificationSession, Exam
+
+from . import selectors, services
+from .models import Deliberation
+
+
+def _grade(exam, failed_competences=0, verdict="favourable", comment=""):
+    """Grade an exam as its jury would, then submit and sign it with both members' accounts.
+
+    The last `failed_competences` competences of each bloc get only half their criteria."""
+    layout = selectors.grid_layout(exam)
+    state = layout.empty_state()
+    for bloc in layout.blocs:
+        failing = bloc.competences[len(bloc.competences) - failed_competences :] if failed_competences else ()
+        for position, competence in enumerate(bloc.competences):
+            for index, criterion in enumerate(competence.criteria):
+                state[criterion.key] = competence not in failing or index % 2 == 0
+            if bloc.oral_presentation:
+                state[competence.presented_key if position < 2 else competence.discussed_key] = True
+        state[bloc.verdict_key] = verdict
+        state[bloc.opinion_key] = comment
+        if failed_competences:
+            state[bloc.recommendations_key] = "Consolider les compétences non acquises en situation de travail."
+    president = exam.president.user
+    services.save_grid(exam, president, state, 0)
+    services.submit_grid(exam, president)
+    for member in (exam.president, exam.representative):
+        services.sign_grid(exam, member.user, PASSWORD)
+
+
+@transaction.atomic
+def load_demo(today=None):
+    today = today or timezone.localdate()
+    spring = CertificationSession.objects.get(name="CQP GC — session de printemps")
+    exams = {(exam.candidate.last_name, exam.bloc.code): exam for exam in Exam.objects.filter(session=spring)}
+    _grade(exams[("Martin", "GRU")], comment="Accueil et argumentaire très clairs.")
+    _grade(exams[("Martin", "MDR")], comment="Situation bien analysée.")
+    # The professional jury is favourable although the criteria fall short: the deliberation decides.
+    _grade(exams[("Fontaine", "GRU")], failed_competences=3, comment="Progrès nets depuis la formation.")
+    deliberation = Deliberation.objects.create(
+        title="Jury paritaire national — session de printemps",
+        held_on=today + datetime.timedelta(days=2),
+        members_present="Jean Paritaire (collège employeurs)\nMarie Syndicat (collège salariés)\n"
+        "Louis Collège (collège salariés)",
+        president=get_user_model().objects.get(username="jpn"),
+    )
+    deliberation.sessions.add(spring)
+    services.add_ready_files(deliberation, deliberation.president)
