@@ -8,6 +8,7 @@ MARK_CHOICES = [(VALIDATED, _("Validé")), (NOT_VALIDATED, _("Non validé"))]
 MARK_VALUES = {VALIDATED: True, NOT_VALIDATED: False, "": None}
 MARK_CHOICE_OF = {True: VALIDATED, False: NOT_VALIDATED, None: ""}
 TEXT_LIMIT = 5000
+CHECKBOX = forms.CheckboxInput(attrs={"class": "form-check-input"})
 
 
 class GridForm(forms.Form):
@@ -37,10 +38,10 @@ class GridForm(forms.Form):
                 )
                 if bloc.oral_presentation:
                     self.fields[competence.presented_key] = forms.BooleanField(
-                        label=_("Couverte par la présentation orale"), required=False
+                        label=_("Couverte par la présentation orale"), required=False, widget=CHECKBOX
                     )
                     self.fields[competence.discussed_key] = forms.BooleanField(
-                        label=_("Évaluée lors de l'échange"), required=False
+                        label=_("Évaluée lors de l'échange"), required=False, widget=CHECKBOX
                     )
             self.fields[bloc.verdict_key] = forms.ChoiceField(
                 label=_("Avis du jury sur le bloc %(code)s") % {"code": bloc.code},

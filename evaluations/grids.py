@@ -17,6 +17,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from . import rules
 
 
@@ -130,6 +132,8 @@ def submission_problems(layout: GridLayout, state: dict) -> list[str]:
             for competence in bloc.competences
         ]
         problems.extend(rules.unmarked_criteria_problems(bloc.code, unmarked))
+        if not state.get(bloc.verdict_key):
+            problems.append(_("%(bloc)s : donnez l'avis du jury, favorable ou défavorable.") % {"bloc": bloc.code})
         if bloc.oral_presentation:
             coverage = [
                 (c.code, bool(state.get(c.presented_key)), bool(state.get(c.discussed_key))) for c in bloc.competences

@@ -5,7 +5,8 @@
   const form = document.getElementById("grid-form");
   if (!form) return;
   const revisionInput = form.querySelector("input[name=revision]");
-  const storageKey = "cqp-grid-" + form.dataset.exam;
+  // One entry per exam and per account: on a shared tablet, nobody inherits another's input.
+  const storageKey = "cqp-grid-" + form.dataset.exam + "-" + form.dataset.user;
   const saveState = document.getElementById("save-state");
   let dirty = false;
   let timer = null;
@@ -80,7 +81,11 @@
   // On load: bring back what was typed here and never reached the server.
   const stored = JSON.parse(localStorage.getItem(storageKey) || "null");
   const revision = Number(form.dataset.revision);
-  if (stored) {
+  if (form.dataset.conflict) {
+    // Nothing was saved: the page shows this member's input against the latest revision.
+    dirty = true;
+    keep();
+  } else if (stored) {
     const same = JSON.stringify(stored.values) === JSON.stringify(values());
     if (same || (stored.pending && revision > stored.revision)) {
       localStorage.removeItem(storageKey);

@@ -45,11 +45,15 @@ def test_decisions_come_from_the_rules_for_each_competence_and_the_bloc():
 
 def test_a_grid_with_unmarked_criteria_cannot_be_submitted():
     state = OBSERVATION.normalise(marks(c1=True, c2=False))
-    assert grids.submission_problems(OBSERVATION, state) == ["GRU : 3 critères ne sont pas notés : C1 (1), C2 (2)."]
+    assert grids.submission_problems(OBSERVATION, state) == [
+        "GRU : 3 critères ne sont pas notés : C1 (1), C2 (2).",
+        "GRU : donnez l'avis du jury, favorable ou défavorable.",
+    ]
 
 
 def test_an_oral_presentation_covers_two_competences_and_the_exchange_the_rest():
-    state = PRESENTATION.normalise({**marks(c1=True, c2=True, c3=True, c4=True, c5=True, c6=True), "presented-1": True})
+    all_marked = marks(c1=True, c2=True, c3=True, c4=True, c5=True, c6=True)
+    state = PRESENTATION.normalise({**all_marked, "presented-1": True, "verdict-11": "favourable"})
     assert grids.submission_problems(PRESENTATION, state) == [
         "MDR : la présentation orale doit couvrir au moins 2 compétences (1 cochée(s)).",
         "MDR : les compétences C2, C3 ne sont ni couvertes par la présentation ni évaluées lors de l'échange.",

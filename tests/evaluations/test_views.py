@@ -46,7 +46,13 @@ def form_data(exam, revision=0, **changes):
 
 
 def all_marked(exam, value=True):
-    return {key: value for key in selectors.grid_layout(exam).empty_state() if key.startswith("criterion-")}
+    """Every criterion marked `value`, and the opinion given that goes with it."""
+    verdict = "favourable" if value else "unfavourable"
+    state = selectors.grid_layout(exam).empty_state()
+    return {
+        **{key: value for key in state if key.startswith("criterion-")},
+        **{key: verdict for key in state if key.startswith("verdict-")},
+    }
 
 
 def test_the_login_page_is_french_and_sends_jury_members_to_their_exams(client, demo_exams):
