@@ -12,94 +12,16 @@ import re
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from candidates import roles
 from candidates.demo import PASSWORD
 from evaluations import selectors
 from evaluations.models import CompetenceAssessment, CriterionMark, Grid, GridStatus, Signature
 
 from .conftest import exam_of
 
-CHROMIUM = "/usr/bin/chromium"
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-# --- The browser ----------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def browser(django_db_setup):
-    """Debian's chromium, one for the whole session (never a downloaded one); None if it is missing.
-
-    Playwright's sync API keeps an asyncio loop running in this thread, which makes Django refuse
-    ORM calls (SynchronousOnlyOperation): the tests, their fixtures and the database teardown make
-    them in between two browser calls, never concurrently, so the check is lifted while the
-    browser runs. The test database is created before the loop starts (hence `django_db_setup`).
-    """
-    if not os.access(CHROMIUM, os.X_OK):
-        yield None  # each test fails when it opens a window: see `open_browser`
-        return
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM)
-            expect.set_options(timeout=10_000)
-            yield chromium
-            chromium.close()
-
-
-@pytest.fixture
-def open_browser(browser, live_server):
-    """Opens a fresh browser window (own cookies and localStorage) on the live server.
-
-    A "leave this page?" prompt is accepted (and recorded on `page.dialogs`); any other dialog is a
-    surprise and is dismissed. JavaScript errors of the page fail the test.
-    """
-    contexts, errors = [], []
-
-    def open_page():
-        if browser is None:
-            pytest.fail(
-                f"The browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium): it is missing. "
-                "Run the other tests with -m 'not browser'.",
-                pytrace=False,
-            )
-        context = browser.new_context(
-            viewport={"width": 1024, "height": 768}, locale="fr-FR", reduced_motion="reduce", base_url=live_server.url
-        )
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.dialogs = []
-
-        def on_dialog(dialog):
-            page.dialogs.append(dialog.type)
-            dialog.accept() if dialog.type == "beforeunload" else dialog.dismiss()
-
-        page.on("dialog", on_dialog)
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-    assert not errors, f"JavaScript errors in the page: {errors}"
-
-
-@pytest.fixture(autouse=True)
-def role_groups(transactional_db):
-    """The roles' groups, which a migration creates and the flush after each of these tests removes.
-
-    `serialized_rollback` cannot bring them back here: while Playwright's loop runs, Django hands
-    this thread another connection object than the one that holds the serialized database.
-    """
-    for name in (roles.UCANSS_ADMINISTRATORS, roles.PROFESSIONAL_JURY, roles.NATIONAL_JURY):
-        Group.objects.get_or_create(name=name)
-    roles.grant_administrator_permissions()
 
 
 def screenshot(page, name):
