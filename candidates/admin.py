@@ -10,6 +10,7 @@ from .models import (
     Candidate,
     CertificationSession,
     CompetenceAttestation,
+    CqpAward,
     Exam,
     JuryMember,
     Organisation,
@@ -84,14 +85,51 @@ class AttestationInline(admin.TabularInline):
         return super().get_queryset(request).select_related("competence__bloc")
 
 
+class SignedRecordMixin:
+    """What a signed deliberation wrote stays as it was signed: history entered by hand stays editable."""
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and getattr(obj, "deliberation_id", None):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and getattr(obj, "deliberation_id", None):
+            return False
+        return super().has_delete_permission(request, obj)
+
+
 class AcquiredBlocInline(admin.TabularInline):
+    """Blocs acquired before this application (history taken over): entered and corrected by hand."""
+
     model = AcquiredBloc
     extra = 0
     fields = ["bloc", "acquired_on", "origin"]
     autocomplete_fields = ["bloc"]
+    verbose_name_plural = _("blocs acquis repris d'un historique")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("bloc")
+        return super().get_queryset(request).filter(deliberation__isnull=True).select_related("bloc")
+
+
+class DeliberatedBlocInline(admin.TabularInline):
+    """Blocs acquired by a signed deliberation: shown, never changed."""
+
+    model = AcquiredBloc
+    extra = 0
+    fields = ["bloc", "acquired_on", "deliberation"]
+    readonly_fields = fields
+    can_delete = False
+    verbose_name_plural = _("blocs acquis par délibération")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(deliberation__isnull=False).select_related("bloc", "deliberation")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 class ProgressFilter(admin.SimpleListFilter):
@@ -140,7 +178,7 @@ class CandidateAdmin(ImportExportMixin, admin.ModelAdmin):
     search_fields = ["last_name", "first_name", "email", "organisation__name"]
     list_select_related = ["organisation", "certification"]
     autocomplete_fields = ["organisation", "manager", "tutor", "trainers"]
-    inlines = [AcquiredBlocInline, AttestationInline]
+    inlines = [DeliberatedBlocInline, AcquiredBlocInline, AttestationInline]
     fieldsets = [
         (_("Identité"), {"fields": [("last_name", "first_name"), "birth_date", "email"]}),
         (_("Emploi"), {"fields": ["organisation", "job_title", ("manager", "tutor"), "trainers"]}),
@@ -251,9 +289,20 @@ class ExamAdmin(admin.ModelAdmin):
 
 
 @admin.register(AcquiredBloc)
-class AcquiredBlocAdmin(admin.ModelAdmin):
+class AcquiredBlocAdmin(SignedRecordMixin, admin.ModelAdmin):
     list_display = ["candidate", "bloc", "acquired_on", "origin"]
     list_filter = ["bloc__code", "acquired_on"]
     search_fields = ["candidate__last_name", "candidate__first_name", "bloc__code"]
     list_select_related = ["candidate", "bloc"]
     autocomplete_fields = ["candidate", "bloc"]
+    readonly_fields = ["deliberation"]
+
+
+@admin.register(CqpAward)
+class CqpAwardAdmin(SignedRecordMixin, admin.ModelAdmin):
+    list_display = ["candidate", "certification", "awarded_on", "deliberation"]
+    list_filter = ["certification__code", "awarded_on"]
+    search_fields = ["candidate__last_name", "candidate__first_name"]
+    list_select_related = ["candidate", "certification", "deliberation"]
+    autocomplete_fields = ["candidate"]
+    readonly_fields = ["deliberation"]

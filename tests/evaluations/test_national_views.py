@@ -142,3 +142,21 @@ def test_a_signed_deliberation_refuses_forged_changes(jpn, spring):
     assert "La délibération est signée : ses décisions ne changent plus." in response.content.decode()
     decision.refresh_from_db()
     assert decision.decision == Ruling.NOT_VALIDATED
+
+
+def test_what_a_signed_deliberation_wrote_cannot_be_changed_in_the_admin(client, spring):
+    services.sign_deliberation(spring, user("jpn"), PASSWORD)
+    acquired = AcquiredBloc.objects.filter(deliberation=spring).first()
+    client.login(username="gestionnaire", password=PASSWORD)
+    change = reverse("admin:candidates_acquiredbloc_change", args=[acquired.pk])
+    assert client.post(change, {"origin": "modifié"}).status_code == 403
+    assert (
+        client.post(reverse("admin:candidates_acquiredbloc_delete", args=[acquired.pk]), {"post": "yes"}).status_code
+        == 403
+    )
+    candidate_page = client.get(reverse("admin:candidates_candidate_change", args=[acquired.candidate_id]))
+    assert "blocs acquis par délibération" in candidate_page.content.decode().lower()
+    acquired.refresh_from_db()
+    assert acquired.origin.startswith("Délibération du jury paritaire national du")
+    deliberation_change = reverse("admin:evaluations_deliberation_change", args=[spring.pk])
+    assert client.post(deliberation_change, {"title": "autre"}).status_code == 403
