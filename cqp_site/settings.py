@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "import_export",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_tasks",
+    "django_tasks_db",
     "referentials",
     "candidates",
     "evaluations",
@@ -138,3 +140,24 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+
+# Certificates (CCP, CQP): signed with the issuing organisation's certificate (PAdES, pyHanko),
+# a PKCS#12 file and its passphrase; `manage.py create_signing_certificate` makes a self-signed
+# one for development and the demo. SITE_URL is where the QR codes of certificates lead.
+CERTIFICATE_P12_PATH = Path(env("CERTIFICATE_P12_PATH", str(BASE_DIR / "var" / "signing" / "ucanss-dev.p12")))
+CERTIFICATE_P12_PASSPHRASE = env("CERTIFICATE_P12_PASSPHRASE", "demo-signature-ucanss" if DEBUG else "")
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Background work (issuing certificates in bulk): Django's tasks API (the django-tasks backport).
+# The default backend keeps tasks in the database (worker: `manage.py db_worker`); with
+# TASKS_BACKEND=rq they go to Redis (REDIS_URL; worker: `manage.py rqworker default`).
+TASKS_BACKEND = env("TASKS_BACKEND", "database")
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq"]
+    RQ_QUEUES = {"default": {"URL": env("REDIS_URL", "redis://127.0.0.1:6379/0")}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+elif TASKS_BACKEND == "immediate":
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+

@@ -1,6 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import Count
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from candidates.admin import SessionFilter
@@ -69,8 +70,24 @@ class DeliberationAdmin(admin.ModelAdmin):
     fields = ["title", "held_on", "members_present", "president", "sessions", "status", "signed_at", "digest"]
     readonly_fields = ["status", "signed_at", "digest"]
 
+    actions = ["issue_certificates"]
+
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("president").annotate(file_total=Count("files"))
+
+    @admin.action(description=_("Délivrer les certificats (CCP et CQP) des délibérations signées"))
+    def issue_certificates(self, request, queryset):
+        from certificates import services as certificate_services
+
+        run = None
+        for deliberation in queryset:
+            try:
+                run = certificate_services.start_issuing(deliberation)
+            except certificate_services.CertificateError as error:
+                self.message_user(request, f"{deliberation} : {error}", messages.ERROR)
+        if run is not None:
+            return redirect("admin:certificates_issuingrun_progress", run.pk)
+        return None
 
     @admin.display(description=_("dossiers"), ordering="file_total")
     def file_count(self, deliberation):

@@ -1,5 +1,8 @@
+import datetime
+
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 
 @pytest.fixture
@@ -15,3 +18,25 @@ def shipped_referential(db):
 
     call_command("load_referentials", verbosity=0, stdout=open("/dev/null", "w"))
     return ReferentialVersion.objects.get(label="2020")
+
+
+@pytest.fixture(scope="session")
+def signing_certificate(django_db_blocker):
+    """A self-signed signing certificate, made once for the suite as `create_signing_certificate` does."""
+    from django.conf import settings
+
+    call_command("create_signing_certificate", stdout=open("/dev/null", "w"))
+    return settings.CERTIFICATE_P12_PATH
+
+
+@pytest.fixture
+def demo_exams(shipped_referential):
+    """The demo world, placed a month back so that every one of its exams has taken place.
+
+    Accounts (password `candidates.demo.PASSWORD`): `president` (Claire Dumas) presides every exam;
+    `jury.maladie` (Sophie Bernard) sits on the GC exams of Léa Martin and Chloé Fontaine,
+    `jury.famille` (Karim Haddad) on Hugo Lambert's VAE interview and Yanis Robert's COS exams.
+    """
+    from candidates import demo
+
+    demo.load_demo(today=timezone.localdate() - datetime.timedelta(days=30))

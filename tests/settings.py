@@ -7,3 +7,16 @@ os.environ.setdefault("SECRET_KEY", "test-suite-only-secret-key-not-for-any-depl
 from cqp_site.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+# Tasks run at once, in the test's own process (a test of the RQ backend overrides it).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# Files the suite writes (certificates, their signing key) go to a directory of its own.
+TEST_FILES = Path(tempfile.mkdtemp(prefix="cqp-tests-"))
+MEDIA_ROOT = TEST_FILES / "media"
+CERTIFICATE_P12_PATH = TEST_FILES / "signing" / "test.p12"
+CERTIFICATE_P12_PASSPHRASE = "test-suite-passphrase"
+SITE_URL = "https://certification.example.fr"

@@ -1,26 +1,13 @@
-import datetime
 import os
 
 import pytest
 from django.contrib.auth.models import Group
-from django.utils import timezone
 from playwright.sync_api import expect, sync_playwright
 
-from candidates import demo, roles
+from candidates import roles
 from candidates.models import Exam
 
 CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture
-def demo_exams(shipped_referential):
-    """The demo world, placed a month back so that every one of its exams has taken place.
-
-    Accounts (password `candidates.demo.PASSWORD`): `president` (Claire Dumas) presides every exam;
-    `jury.maladie` (Sophie Bernard) sits on the GC exams of Léa Martin and Chloé Fontaine,
-    `jury.famille` (Karim Haddad) on Hugo Lambert's VAE interview and Yanis Robert's COS exams.
-    """
-    demo.load_demo(today=timezone.localdate() - datetime.timedelta(days=30))
 
 
 def exam_of(last_name, bloc_code=None):

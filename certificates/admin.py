@@ -1,0 +1,146 @@
+from django.contrib import admin, messages
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .forms import RevocationForm
+from .models import Certificate, IssuingRun
+
+
+@admin.register(Certificate)
+class CertificateAdmin(admin.ModelAdmin):
+    """Certificates are issued from a signed deliberation and never edited nor deleted; they may be revoked."""
+
+    list_display = ["number", "kind", "holder_name", "issued_on", "validity"]
+    list_filter = ["kind", "certification__code", ("revoked_at", admin.EmptyFieldListFilter), "deliberation"]
+    search_fields = ["number", "holder_name"]
+    list_select_related = ["deliberation"]
+    date_hierarchy = "issued_on"
+    fields = [
+        "number",
+        "kind",
+        "holder_name",
+        "certification",
+        "bloc",
+        "deliberation",
+        "issued_on",
+        "pdf",
+        "sha256",
+        "verification",
+        "revoked_at",
+        "revocation_reason",
+        "revoked_by",
+        "revocation",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("validité"))
+    def validity(self, certificate):
+        return _("révoqué") if certificate.is_revoked else _("valide")
+
+    @admin.display(description=_("page de vérification"))
+    def verification(self, certificate):
+        url = reverse("certificates:verify", kwargs={"code": certificate.code})
+        return format_html('<a href="{}">{}</a>', url, url)
+
+    @admin.display(description=_("révocation"))
+    def revocation(self, certificate):
+        if certificate.is_revoked:
+            return "—"
+        url = reverse("admin:certificates_certificate_revoke", args=[certificate.pk])
+        return format_html('<a class="button" href="{}">{}</a>', url, _("Révoquer ce certificat"))
+
+    def get_urls(self):
+        revoke = self.admin_site.admin_view(self.revoke_view)
+        return [path("<int:pk>/revoquer/", revoke, name="certificates_certificate_revoke"), *super().get_urls()]
+
+    def revoke_view(self, request, pk):
+        certificate = get_object_or_404(Certificate, pk=pk)
+        if not self.has_view_permission(request, certificate) or not request.user.has_perm(
+            "certificates.change_certificate"
+        ):
+            raise Http404
+        form = RevocationForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.revoke(certificate, request.user, form.cleaned_data["reason"])
+            except services.CertificateError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, _("Certificat %(number)s révoqué.") % {"number": certificate.number})
+            return redirect("admin:certificates_certificate_change", certificate.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Révoquer le certificat %(number)s") % {"number": certificate.number},
+            "certificate": certificate,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/certificates/revoke.html", context)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(IssuingRun)
+class IssuingRunAdmin(admin.ModelAdmin):
+    """The progress of each deliberation's certificates, and their ZIP."""
+
+    list_display = ["deliberation", "progress", "started_at", "finished_at"]
+    list_select_related = ["deliberation"]
+    readonly_fields = ["deliberation", "total", "done", "started_at", "finished_at", "archive", "error"]
+
+    @admin.display(description=_("avancement"))
+    def progress(self, run):
+        return format_html(
+            '<progress max="{}" value="{}" aria-label="{}"></progress> {} / {}',
+            run.total,
+            run.done,
+            _("certificats produits"),
+            run.done,
+            run.total,
+        )
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.progress_view)
+        archive = self.admin_site.admin_view(self.archive_view)
+        return [
+            path("<int:pk>/avancement/", view, name="certificates_issuingrun_progress"),
+            path("<int:pk>/archive/", archive, name="certificates_issuingrun_archive"),
+            *super().get_urls(),
+        ]
+
+    def progress_view(self, request, pk):
+        run = get_object_or_404(IssuingRun.objects.select_related("deliberation"), pk=pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Certificats de « %(deliberation)s »") % {"deliberation": run.deliberation},
+            "run": run,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/certificates/progress.html", context)
+
+    def archive_view(self, request, pk):
+        run = get_object_or_404(IssuingRun, pk=pk)
+        if not run.archive:
+            raise Http404(_("L'archive n'est pas encore prête."))
+        return FileResponse(run.archive.open("rb"), as_attachment=True, filename=run.archive.name.rsplit("/", 1)[-1])
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
