@@ -106,10 +106,32 @@ def test_a_certificate_reads_back_with_what_it_certifies_and_a_valid_signature(w
     info = subprocess.run(["pdfinfo", "-"], input=data, capture_output=True, check=True).stdout.decode()
     assert re.search(r"^Pages:\s+1$", info, re.MULTILINE)
 
+    assert qr_url(data, settings.TEST_FILES) == f"https://certification.example.fr/verifier/{cqp.code}/"
+
     trust = load_cert_from_pemder_p12(settings)
     (signature,) = PdfFileReader(io.BytesIO(data)).embedded_signatures
     status = validate_pdf_signature(signature, ValidationContext(trust_roots=[trust]))
     assert (status.intact, status.valid, status.coverage.name) == (True, True, "ENTIRE_FILE")
+
+
+def qr_url(pdf, directory):
+    """What the QR code of the PDF's first page says, read as a phone would (zbar)."""
+    (directory / "page.pdf").write_bytes(pdf)
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", "-singlefile", directory / "page.pdf", directory / "page"], check=True
+    )
+    return subprocess.run(
+        ["zbarimg", "-q", "--raw", directory / "page.png"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def test_the_qr_code_leads_to_the_page_that_says_valid(client, spring, settings):
+    services.number_certificates(spring)
+    certificate = Certificate.objects.first()
+    services.produce_pdf(certificate)
+    url = qr_url(certificate.pdf.read(), settings.TEST_FILES)
+    response = client.get(url.removeprefix(settings.SITE_URL))
+    assert response.status_code == 200 and "Certificat valide" in response.content.decode()
 
 
 def load_cert_from_pemder_p12(settings):
