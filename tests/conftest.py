@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -40,3 +41,17 @@ def demo_exams(shipped_referential):
     from candidates import demo
 
     demo.load_demo(today=timezone.localdate() - datetime.timedelta(days=30))
+
+
+@pytest.fixture
+def role_groups(transactional_db):
+    """The roles' groups, which a migration creates and the flush after each of these tests removes.
+
+    `serialized_rollback` cannot bring them back here: while Playwright's loop runs, Django hands
+    this thread another connection object than the one that holds the serialized database.
+    """
+    from candidates import roles
+
+    for name in (roles.UCANSS_ADMINISTRATORS, roles.PROFESSIONAL_JURY, roles.NATIONAL_JURY):
+        Group.objects.get_or_create(name=name)
+    roles.grant_administrator_permissions()

@@ -1,10 +1,8 @@
 import os
 
 import pytest
-from django.contrib.auth.models import Group
 from playwright.sync_api import expect, sync_playwright
 
-from candidates import roles
 from candidates.models import Exam
 
 CHROMIUM = "/usr/bin/chromium"
@@ -77,15 +75,3 @@ def open_browser(browser, live_server, role_groups):
     for context in contexts:
         context.close()
     assert not errors, f"JavaScript errors in the page: {errors}"
-
-
-@pytest.fixture
-def role_groups(transactional_db):
-    """The roles' groups, which a migration creates and the flush after each of these tests removes.
-
-    `serialized_rollback` cannot bring them back here: while Playwright's loop runs, Django hands
-    this thread another connection object than the one that holds the serialized database.
-    """
-    for name in (roles.UCANSS_ADMINISTRATORS, roles.PROFESSIONAL_JURY, roles.NATIONAL_JURY):
-        Group.objects.get_or_create(name=name)
-    roles.grant_administrator_permissions()
