@@ -88,13 +88,18 @@ def qr_data_uri(url):
     return segno.make(url, error="m").svg_data_uri(scale=4, border=0)
 
 
-def certificate_html(certificate):
-    url = verify_url(certificate)
-    context = {"certificate": certificate, "verify_url": url, "qr": qr_data_uri(url)}
+def certified_parts(certificate):
+    """What the certificate lists: the bloc's competences (CCP) or the CQP's blocs."""
     if certificate.kind == CertificateKind.CCP:
-        context["competences"] = certificate.bloc.competences.order_by("order")
-    else:
-        context["blocs"] = certificate.certification.blocs.order_by("certificationbloc__order")
+        return list(certificate.bloc.competences.order_by("order"))
+    return list(certificate.certification.blocs.order_by("certificationbloc__order"))
+
+
+def certificate_html(certificate, parts=None):
+    url = verify_url(certificate)
+    parts = certified_parts(certificate) if parts is None else parts
+    context = {"certificate": certificate, "verify_url": url, "qr": qr_data_uri(url)}
+    context["competences" if certificate.kind == CertificateKind.CCP else "blocs"] = parts
     return render_to_string("certificates/certificate.html", context)
 
 
