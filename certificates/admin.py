@@ -6,13 +6,15 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from cqp_site.admin import ReadOnlyAdminMixin
+
 from . import services
 from .forms import RevocationForm
 from .models import Certificate, IssuingRun
 
 
 @admin.register(Certificate)
-class CertificateAdmin(admin.ModelAdmin):
+class CertificateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Certificates are issued from a signed deliberation and never edited nor deleted; they may be revoked."""
 
     list_display = ["number", "kind", "holder_name", "issued_on", "validity"]
@@ -82,18 +84,9 @@ class CertificateAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/certificates/revoke.html", context)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(IssuingRun)
-class IssuingRunAdmin(admin.ModelAdmin):
+class IssuingRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The progress of each deliberation's certificates, and their ZIP."""
 
     list_display = ["deliberation", "progress", "started_at", "finished_at"]
@@ -135,12 +128,3 @@ class IssuingRunAdmin(admin.ModelAdmin):
         if not run.archive:
             raise Http404(_("L'archive n'est pas encore prête."))
         return FileResponse(run.archive.open("rb"), as_attachment=True, filename=run.archive.name.rsplit("/", 1)[-1])
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -14,3 +14,16 @@ class CertificationAdminSite(admin.AdminSite):
         if not super().has_permission(request):
             return False
         return user.is_superuser or not is_jury_member(user)
+
+
+class ReadOnlyAdminMixin:
+    """Records written by the application's own steps (grids, certificates, runs): shown, never edited here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from candidates.admin import SessionFilter
 from candidates.roles import NATIONAL_JURY
+from cqp_site.admin import ReadOnlyAdminMixin
 
 from .models import Deliberation, Grid, GridEvent, Signature
 
@@ -35,7 +36,7 @@ class GridEventInline(ReadOnlyInline):
 
 
 @admin.register(Grid)
-class GridAdmin(admin.ModelAdmin):
+class GridAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Grids are written by the jury on their screens only: administrators follow them here, read-only."""
 
     list_display = ["exam", "exam__session", "status", "revision", "submitted_at", "signed_at"]
@@ -46,15 +47,6 @@ class GridAdmin(admin.ModelAdmin):
     fields = ["exam", "status", "revision", "submitted_at", "signed_at", "digest", "updated_at"]
     readonly_fields = fields
     inlines = [SignatureInline, GridEventInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Deliberation)
