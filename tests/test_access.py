@@ -1,0 +1,139 @@
+"""Every URL of the application × every role, with the expected answer.
+
+The table is checked against Django's URL resolver: a new URL without a row fails the suite.
+Roles: anonymous; the president of Léa Martin's GRU exam (assigned jury member); Karim Haddad,
+a jury member not on that exam (unassigned); the national joint jury member; an Ucanss
+administrator. Objects are those of a signed spring deliberation with a numbered certificate.
+"""
+
+from types import SimpleNamespace
+
+import pytest
+from django.contrib import admin
+from django.urls import URLResolver, get_resolver, reverse
+
+from candidates.demo import PASSWORD
+from certificates import services as certificate_services
+from certificates.models import Certificate
+from evaluations import services
+from evaluations.models import CandidateFile
+from tests.evaluations.conftest import exam_of
+from tests.evaluations.test_deliberations import SPRING, deliberation_for, run_exam, user
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "assigned", "unassigned", "national", "administrator")
+ACCOUNTS = {"assigned": "president", "unassigned": "jury.famille", "national": "jpn", "administrator": "gestionnaire"}
+LOGIN, ADMIN_LOGIN = "login", "admin-login"
+
+# name: (method, kwargs from the world, expected answers in ROLES order).
+# An int is a status; LOGIN / ADMIN_LOGIN a redirection to that login page; a string starting with "/"
+# or naming a URL, a redirection there.
+TABLE = {
+    "home": (
+        "GET",
+        {},
+        (LOGIN, "evaluations:jury_home", "evaluations:jury_home", "evaluations:deliberation_list", "admin:index"),
+    ),
+    "login": ("GET", {}, (200, "home", "home", "home", "home")),
+    "logout": ("GET", {}, (405, 405, 405, 405, 405)),
+    "evaluations:jury_home": ("GET", {}, (LOGIN, 200, 200, 403, 403)),
+    "evaluations:grid": ("GET", {"pk": "exam"}, (LOGIN, 200, 404, 403, 403)),
+    "evaluations:preview": ("POST", {"pk": "exam"}, (LOGIN, 400, 404, 403, 403)),  # 400: an empty form
+    "evaluations:sign": ("POST", {"pk": "exam"}, (LOGIN, "grid", 404, 403, 403)),
+    "evaluations:reopen": ("POST", {"pk": "exam"}, (LOGIN, "grid", 404, 403, 403)),
+    "evaluations:grid_pdf": ("GET", {"pk": "exam"}, (LOGIN, 200, 404, 403, 403)),
+    "evaluations:deliberation_list": ("GET", {}, (LOGIN, 403, 403, 200, 403)),
+    "evaluations:deliberation": ("GET", {"pk": "deliberation"}, (LOGIN, 403, 403, 200, 403)),
+    "evaluations:add_files": ("POST", {"pk": "deliberation"}, (LOGIN, 403, 403, "deliberation", 403)),
+    "evaluations:candidate_file": ("GET", {"pk": "deliberation", "file_pk": "file"}, (LOGIN, 403, 403, 200, 403)),
+    "evaluations:file_grid_pdf": (
+        "GET",
+        {"pk": "deliberation", "file_pk": "file", "exam_pk": "exam"},
+        (LOGIN, 403, 403, 200, 403),
+    ),
+    "evaluations:sign_deliberation": ("POST", {"pk": "deliberation"}, (LOGIN, 403, 403, "deliberation", 403)),
+    "evaluations:minutes_pdf": ("GET", {"pk": "deliberation"}, (LOGIN, 403, 403, 200, 403)),
+    "certificates:lookup": ("GET", {}, (200, 200, 200, 200, 200)),
+    "certificates:verify": ("GET", {"code": "code"}, (200, 200, 200, 200, 200)),
+    "nesting_server_data": ("GET", {}, (403, 403, 403, 403, 200)),  # django-nested-admin's data, for the admin
+}
+
+# The admin: Ucanss administrators only; jury members are sent to its login as anonymous visitors are.
+ADMIN_FORBIDDEN_TO_ADMINISTRATORS = {"auth.Group", "auth.User", "django_tasks_database.DBTaskResult"}
+
+
+def url_names():
+    def walk(patterns, namespace=None):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = ":".join(filter(None, [namespace, pattern.namespace])) or None
+                yield from walk(pattern.url_patterns, inner)
+            else:
+                yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+    return set(walk(get_resolver().url_patterns))
+
+
+def test_every_url_has_a_row():
+    names = {name for name in url_names() if not name.startswith("admin:")}
+    assert names == set(TABLE), "add the new URL to TABLE with its answer for every role"
+
+
+@pytest.fixture
+def world(demo_exams):
+    exam = exam_of("Martin", "GRU")
+    run_exam(exam)
+    run_exam(exam_of("Martin", "MDR"))
+    deliberation = deliberation_for(SPRING)
+    services.add_ready_files(deliberation, user("jpn"))
+    file = CandidateFile.objects.get(deliberation=deliberation)
+    deliberation = services.sign_deliberation(deliberation, user("jpn"), PASSWORD)
+    certificate_services.number_certificates(deliberation)
+    return SimpleNamespace(
+        exam=exam.pk, deliberation=deliberation.pk, file=file.pk, code=Certificate.objects.first().code
+    )
+
+
+def client_for(client, role):
+    if role != "anonymous":
+        client.force_login(user(ACCOUNTS[role]))
+    return client
+
+
+def expected_location(expected, url, kwargs):
+    if expected == LOGIN:
+        return f"{reverse('login')}?next={url}"
+    if expected == "grid":
+        return reverse("evaluations:grid", kwargs={"pk": kwargs["pk"]})
+    if expected == "deliberation":
+        return reverse("evaluations:deliberation", kwargs={"pk": kwargs["pk"]})
+    return reverse(expected)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_access(client, world, name, role):
+    method, params, answers = TABLE[name]
+    kwargs = {key: getattr(world, value) for key, value in params.items()}
+    url = reverse(name, kwargs=kwargs)
+    response = getattr(client_for(client, role), method.lower())(url)
+    expected = answers[ROLES.index(role)]
+    if isinstance(expected, int):
+        assert response.status_code == expected
+    else:
+        assert (response.status_code, response["Location"]) == (302, expected_location(expected, url, kwargs))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_pages(client, world, role):
+    client = client_for(client, role)
+    for model in admin.site._registry:
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        response = client.get(url)
+        if role != "administrator":
+            assert (response.status_code, response["Location"]) == (302, f"{reverse('admin:login')}?next={url}"), url
+        elif model._meta.label in ADMIN_FORBIDDEN_TO_ADMINISTRATORS:
+            assert response.status_code == 403, url
+        else:
+            assert response.status_code == 200, url
