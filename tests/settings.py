@@ -6,6 +6,9 @@ os.environ.setdefault("SECRET_KEY", "test-suite-only-secret-key-not-for-any-depl
 
 from cqp_site.settings import *  # noqa: E402,F403
 
+HTTPS = SECURE_SSL_REDIRECT = SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False  # the test client speaks HTTP
+SECURE_HSTS_SECONDS = 0
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 import tempfile  # noqa: E402
@@ -20,3 +23,7 @@ MEDIA_ROOT = TEST_FILES / "media"
 CERTIFICATE_P12_PATH = TEST_FILES / "signing" / "test.p12"
 CERTIFICATE_P12_PASSPHRASE = "test-suite-passphrase"
 SITE_URL = "https://certification.example.fr"
+
+# The test client's login() gives no request, which django-axes needs: tests of login throttling put
+# axes back (tests/test_security.py); the others log in with Django's own backend.
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]

@@ -60,7 +60,15 @@ TABLE = {
 }
 
 # The admin: Ucanss administrators only; jury members are sent to its login as anonymous visitors are.
-ADMIN_FORBIDDEN_TO_ADMINISTRATORS = {"auth.Group", "auth.User", "django_tasks_database.DBTaskResult"}
+# Accounts, login attempts and the task queue are the superuser's.
+ADMIN_FORBIDDEN_TO_ADMINISTRATORS = {
+    "auth.Group",
+    "auth.User",
+    "django_tasks_database.DBTaskResult",
+    "axes.AccessAttempt",
+    "axes.AccessLog",
+    "axes.AccessFailureLog",
+}
 
 
 def url_names():
