@@ -5,6 +5,7 @@ No social-security number is held anywhere: the certification does not need it.
 
 import datetime
 
+import pgtrigger
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -13,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cqp_site.frozen import FrozenModel, protect_when
 from referentials.models import (
     Bloc,
     Certification,
@@ -318,7 +320,7 @@ class CompetenceAttestation(models.Model):
             raise ValidationError(_("Une attestation ne peut pas être datée du futur."))
 
 
-class AcquiredBloc(models.Model):
+class AcquiredBloc(FrozenModel):
     """A bloc the candidate holds: acquired for good, and counted for every CQP that contains it."""
 
     candidate = models.ForeignKey(
@@ -345,6 +347,11 @@ class AcquiredBloc(models.Model):
         verbose_name_plural = _("blocs acquis")
         ordering = ["candidate", "acquired_on"]
         constraints = [models.UniqueConstraint(fields=["candidate", "bloc"], name="acquired_bloc_unique")]
+        triggers = [protect_when("deliberated_bloc_is_frozen", pgtrigger.Q(old__deliberation__isnull=False))]
+
+    @classmethod
+    def frozen_rows(cls):
+        return Q(deliberation__isnull=False)
 
     def __str__(self):
         return f"{self.candidate} · {self.bloc.code}"
@@ -358,7 +365,7 @@ class AcquiredBloc(models.Model):
                 )
 
 
-class CqpAward(models.Model):
+class CqpAward(FrozenModel):
     """A CQP awarded by the national joint jury: every bloc of it acquired, Pass and Prem'ss validated."""
 
     candidate = models.ForeignKey(
@@ -382,6 +389,11 @@ class CqpAward(models.Model):
         verbose_name_plural = _("CQP délivrés")
         ordering = ["-awarded_on"]
         constraints = [models.UniqueConstraint(fields=["candidate", "certification"], name="cqp_awarded_once")]
+        triggers = [protect_when("deliberated_award_is_frozen", pgtrigger.Q(old__deliberation__isnull=False))]
+
+    @classmethod
+    def frozen_rows(cls):
+        return Q(deliberation__isnull=False)
 
     def __str__(self):
         return f"{self.candidate} · CQP {self.certification.code}"

@@ -7,10 +7,39 @@ Nothing is deleted: a certificate is revoked, with its reason.
 
 import secrets
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from cqp_site.frozen import FrozenError, FrozenModel, protect_when
+
+# What a certificate says, fixed once it is numbered.
+IDENTITY = [
+    "kind",
+    "number",
+    "code",
+    "candidate_id",
+    "certification_id",
+    "bloc_id",
+    "acquired_bloc_id",
+    "cqp_award_id",
+    "deliberation_id",
+    "holder_name",
+    "issued_on",
+]
+
+
+def _changed(field):
+    return pgtrigger.Q(**{f"old__{field}__df": pgtrigger.F(f"new__{field}")})
+
+
+def _any_changed(fields):
+    condition = _changed(fields[0])
+    for field in fields[1:]:
+        condition |= _changed(field)
+    return condition
 
 
 class CertificateKind(models.TextChoices):
@@ -33,7 +62,10 @@ class NumberSequence(models.Model):
         return f"{self.prefix}-{self.last:06d}"
 
 
-class Certificate(models.Model):
+class Certificate(FrozenModel):
+    """Once numbered, a certificate changes twice at most: its signed PDF is stored once, and it may be
+    revoked once. Anything else, and any deletion, is refused (model layer, and triggers on PostgreSQL)."""
+
     kind = models.CharField(_("type"), max_length=3, choices=CertificateKind.choices)
     number = models.CharField(_("numéro"), max_length=40, unique=True)
     code = models.CharField(_("code de vérification"), max_length=32, unique=True, default=new_verification_code)
@@ -83,6 +115,37 @@ class Certificate(models.Model):
                 name="certificate_revocation_has_a_reason",
             ),
         ]
+        triggers = [
+            protect_when("certificate_is_never_deleted", None, operation=pgtrigger.Delete),
+            protect_when(
+                "certificate_says_what_it_said",
+                _any_changed(IDENTITY)
+                | (~pgtrigger.Q(old__pdf="") & _any_changed(["pdf", "sha256"]))
+                | (
+                    pgtrigger.Q(old__revoked_at__isnull=False)
+                    & _any_changed(["revoked_at", "revocation_reason", "revoked_by_id"])
+                ),
+                operation=pgtrigger.Update,
+            ),
+        ]
+
+    @classmethod
+    def frozen_rows(cls):
+        return Q()  # QuerySet.update(), delete() and bulk_update() never apply to certificates
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            stored = Certificate._base_manager.get(pk=self.pk)
+            if (
+                any(getattr(stored, field) != getattr(self, field) for field in IDENTITY)
+                or (stored.pdf and (stored.pdf.name, stored.sha256) != (self.pdf.name, self.sha256))
+                or (
+                    stored.is_revoked
+                    and (stored.revoked_at, stored.revocation_reason) != (self.revoked_at, self.revocation_reason)
+                )
+            ):
+                raise FrozenError(f"{self.number} : un certificat délivré ne change pas.")
+        models.Model.save(self, *args, **kwargs)
 
     def __str__(self):
         return self.number

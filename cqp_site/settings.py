@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_tasks",
+    "pgtrigger",
     "csp",
     "axes",
     "django_tasks_db",
@@ -210,4 +211,3 @@ AXES_LOCKOUT_CALLABLE = "cqp_site.security.lockout"
 # Locking by address too would shut out a whole CPAM behind one proxy after five typos; rotating
 # addresses, the usual way round a username lock, changes nothing here. Hence axes.W006 is silenced.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
-

@@ -7,12 +7,14 @@ every bloc of the CQP. Every change goes through `evaluations.services`; every s
 and signature is kept as a `GridEvent`, with the state it left.
 """
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Exam, Person
+from cqp_site.frozen import FrozenModel, frozen_with_parent, protect_when
 from referentials.models import Bloc, Competence, Criterion
 
 
@@ -29,7 +31,24 @@ class Opinion(models.TextChoices):
     UNFAVOURABLE = "unfavourable", _("Avis défavorable à la validation du bloc")
 
 
-class Grid(models.Model):
+SIGNED_GRID = frozen_with_parent(
+    "frozen_with_its_grid", "evaluations_grid parent", "parent.id", "parent.status = 'signed'"
+)
+SIGNED_DELIBERATION = frozen_with_parent(
+    "frozen_with_its_deliberation",
+    "evaluations_deliberation parent",
+    "parent.id",
+    "parent.status = 'signed'",
+)
+SIGNED_FILE = frozen_with_parent(
+    "frozen_with_its_deliberation",
+    "evaluations_candidatefile parent JOIN evaluations_deliberation d ON d.id = parent.deliberation_id",
+    "parent.id",
+    "d.status = 'signed'",
+)
+
+
+class Grid(FrozenModel):
     exam = models.OneToOneField(Exam, on_delete=models.PROTECT, related_name="grid", verbose_name=_("épreuve"))
     status = models.CharField(_("état"), max_length=10, choices=GridStatus.choices, default=GridStatus.DRAFT)
     revision = models.PositiveIntegerField(
@@ -53,6 +72,11 @@ class Grid(models.Model):
                 name="grid_signed_has_date_and_digest",
             ),
         ]
+        triggers = [protect_when("signed_grid_is_frozen", pgtrigger.Q(old__status="signed"))]
+
+    @classmethod
+    def frozen_rows(cls):
+        return Q(status=GridStatus.SIGNED)
 
     def __str__(self):
         return str(self.exam)
@@ -62,7 +86,7 @@ class Grid(models.Model):
         return self.status == GridStatus.DRAFT
 
 
-class BlocAssessment(models.Model):
+class BlocAssessment(FrozenModel):
     grid = models.ForeignKey(Grid, on_delete=models.CASCADE, related_name="bloc_assessments")
     bloc = models.ForeignKey(Bloc, on_delete=models.PROTECT, related_name="+", verbose_name=_("bloc"))
     verdict = models.CharField(_("avis du jury"), max_length=15, choices=Opinion.choices, blank=True)
@@ -73,12 +97,17 @@ class BlocAssessment(models.Model):
         verbose_name = _("appréciation du bloc")
         verbose_name_plural = _("appréciations des blocs")
         constraints = [models.UniqueConstraint(fields=["grid", "bloc"], name="bloc_assessment_unique")]
+        triggers = [SIGNED_GRID("grid_id")]
+
+    @classmethod
+    def frozen_rows(cls):
+        return Q(grid__status=GridStatus.SIGNED)
 
     def __str__(self):
         return f"{self.grid} · {self.bloc.code}"
 
 
-class CompetenceAssessment(models.Model):
+class CompetenceAssessment(FrozenModel):
     grid = models.ForeignKey(Grid, on_delete=models.CASCADE, related_name="competence_assessments")
     competence = models.ForeignKey(Competence, on_delete=models.PROTECT, related_name="+", verbose_name=_("compétence"))
     comment = models.TextField(_("commentaire"), blank=True)
@@ -89,12 +118,17 @@ class CompetenceAssessment(models.Model):
         verbose_name = _("appréciation de la compétence")
         verbose_name_plural = _("appréciations des compétences")
         constraints = [models.UniqueConstraint(fields=["grid", "competence"], name="competence_assessment_unique")]
+        triggers = [SIGNED_GRID("grid_id")]
+
+    @classmethod
+    def frozen_rows(cls):
+        return Q(grid__status=GridStatus.SIGNED)
 
     def __str__(self):
         return f"{self.grid} · {self.competence.code}"
 
 
-class CriterionMark(models.Model):
+class CriterionMark(FrozenModel):
     grid = models.ForeignKey(Grid, on_delete=models.CASCADE, related_name="marks")
     criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+", verbose_name=_("critère"))
     validated = models.BooleanField(_("validé"), null=True, blank=True)
@@ -103,12 +137,17 @@ class CriterionMark(models.Model):
         verbose_name = _("note du critère")
         verbose_name_plural = _("notes des critères")
         constraints = [models.UniqueConstraint(fields=["grid", "criterion"], name="criterion_mark_unique")]
+        triggers = [SIGNED_GRID("grid_id")]
+
+    @classmethod
+    def frozen_rows(cls):
+        return Q(grid__status=GridStatus.SIGNED)
 
     def __str__(self):
         return f"{self.grid} · {self.criterion}"
 
 
-class Signature(models.Model):
+class Signature(FrozenModel):
     grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="signatures")
     member = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("membre"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -120,6 +159,11 @@ class Signature(models.Model):
         verbose_name_plural = _("signatures")
         ordering = ["signed_at"]
         constraints = [models.UniqueConstraint(fields=["grid", "member"], name="signature_once_per_member")]
+        triggers = [SIGNED_GRID("grid_id")]
+
+    @classmethod
+    def frozen_rows(cls):
+        return Q(grid__status=GridStatus.SIGNED)
 
     def __str__(self):
         return f"{self.member.full_name}, {self.signed_at:%d/%m/%Y %H:%M}"
@@ -132,7 +176,7 @@ class GridAction(models.TextChoices):
     SIGNED = "signed", _("signée")
 
 
-class GridEvent(models.Model):
+class GridEvent(FrozenModel):
     """Who did what to a grid, when, and the state it left: the trail, and the base of merges."""
 
     grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="events")
@@ -147,6 +191,11 @@ class GridEvent(models.Model):
         verbose_name_plural = _("historique des grilles")
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["grid", "revision"])]
+        triggers = [protect_when("grid_events_are_append_only", None)]
+
+    @classmethod
+    def frozen_rows(cls):
+        return Q()  # the trail is written once, never changed
 
     def __str__(self):
         return f"{self.grid} · {self.get_action_display()} · {self.at:%d/%m/%Y %H:%M}"
@@ -157,7 +206,7 @@ class DeliberationStatus(models.TextChoices):
     SIGNED = "signed", _("Signée")
 
 
-class Deliberation(models.Model):
+class Deliberation(FrozenModel):
     """A meeting of the national joint jury (CPNEFP), which certifies: it decides on each file and signs."""
 
     title = models.CharField(_("intitulé"), max_length=200)
@@ -189,6 +238,11 @@ class Deliberation(models.Model):
                 name="deliberation_signed_has_date_and_digest",
             ),
         ]
+        triggers = [protect_when("signed_deliberation_is_frozen", pgtrigger.Q(old__status="signed"))]
+
+    @classmethod
+    def frozen_rows(cls):
+        return Q(status=DeliberationStatus.SIGNED)
 
     def __str__(self):
         return f"{self.title} ({self.held_on:%d/%m/%Y})"
@@ -204,7 +258,7 @@ class FileOutcome(models.TextChoices):
     NONE = "none", _("Aucun bloc validé")
 
 
-class CandidateFile(models.Model):
+class CandidateFile(FrozenModel):
     """A candidate's file before a deliberation; its outcome follows the bloc decisions, by the rules."""
 
     deliberation = models.ForeignKey(Deliberation, on_delete=models.PROTECT, related_name="files")
@@ -220,6 +274,11 @@ class CandidateFile(models.Model):
         verbose_name = _("dossier de candidat")
         verbose_name_plural = _("dossiers de candidats")
         constraints = [models.UniqueConstraint(fields=["deliberation", "candidate"], name="file_once_per_deliberation")]
+        triggers = [SIGNED_DELIBERATION("deliberation_id")]
+
+    @classmethod
+    def frozen_rows(cls):
+        return Q(deliberation__status=DeliberationStatus.SIGNED)
 
     def __str__(self):
         return f"{self.candidate} · {self.deliberation}"
@@ -230,7 +289,7 @@ class Ruling(models.TextChoices):
     NOT_VALIDATED = "not_validated", _("Bloc non validé")
 
 
-class BlocDecision(models.Model):
+class BlocDecision(FrozenModel):
     """The national joint jury's decision on one graded bloc: the computed result, the professional
     jury's opinion, and the decision, which may differ from the computed result only with a justification."""
 
@@ -261,6 +320,11 @@ class BlocDecision(models.Model):
                 violation_error_message=_("Une décision différente du résultat calculé doit être justifiée."),
             ),
         ]
+        triggers = [SIGNED_FILE("file_id")]
+
+    @classmethod
+    def frozen_rows(cls):
+        return Q(file__deliberation__status=DeliberationStatus.SIGNED)
 
     def __str__(self):
         return f"{self.file.candidate} · {self.bloc.code} · {self.get_decision_display()}"

@@ -1,0 +1,142 @@
+"""What is signed stays as it was signed: every write path tried on signed grids, signed deliberations,
+their records and issued certificates. The model layer refuses on every database; on PostgreSQL the
+database's triggers refuse raw SQL too."""
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from candidates.demo import PASSWORD
+from candidates.models import AcquiredBloc, CqpAward
+from certificates import services as certificate_services
+from certificates.models import Certificate
+from cqp_site.frozen import FrozenError
+from evaluations import services
+from evaluations.models import (
+    BlocAssessment,
+    BlocDecision,
+    CandidateFile,
+    CompetenceAssessment,
+    CriterionMark,
+    Deliberation,
+    Grid,
+    GridEvent,
+    Signature,
+)
+from tests.evaluations.conftest import exam_of
+from tests.evaluations.test_deliberations import SPRING, WINTER, deliberation_for, run_exam, user
+
+pytestmark = pytest.mark.django_db
+
+# model, a field to change, a new value
+FROZEN = [
+    (Grid, "revision", 99),
+    (CriterionMark, "validated", False),
+    (CompetenceAssessment, "comment", "changé"),
+    (BlocAssessment, "opinion", "changé"),
+    (Signature, "digest", "0" * 64),
+    (GridEvent, "revision", 99),
+    (Deliberation, "title", "changé"),
+    (CandidateFile, "outcome_reason", "changé"),
+    (BlocDecision, "justification", "changé"),
+    (AcquiredBloc, "origin", "changé"),
+    (CqpAward, "awarded_on", "2000-01-01"),
+    (Certificate, "holder_name", "Quelqu'un d'autre"),
+]
+
+
+@pytest.fixture
+def signed(demo_exams, signing_certificate):
+    """Léa Martin's three grids signed, both deliberations signed, every certificate issued."""
+    for code in ("GRU", "MDR"):
+        run_exam(exam_of("Martin", code))
+    spring = deliberation_for(SPRING)
+    services.add_ready_files(spring, user("jpn"))
+    spring = services.sign_deliberation(spring, user("jpn"), PASSWORD)
+    run_exam(exam_of("Martin", "GDU"))
+    winter = deliberation_for(WINTER)
+    services.add_ready_files(winter, user("jpn"))
+    winter = services.sign_deliberation(winter, user("jpn"), PASSWORD)
+    for deliberation in (spring, winter):
+        certificate_services.number_certificates(deliberation)
+    for certificate in Certificate.objects.all():
+        certificate_services.produce_pdf(certificate)
+    assert CqpAward.objects.count() == 1 and Certificate.objects.count() == 4
+
+
+def snapshot(model):
+    return sorted(model._base_manager.values_list(*[f.attname for f in model._meta.concrete_fields]))
+
+
+def frozen_ids():
+    return [model.__name__ for model, _field, _value in FROZEN]
+
+
+@pytest.mark.parametrize(("model", "field", "value"), FROZEN, ids=frozen_ids())
+def test_the_model_layer_refuses_every_write(signed, model, field, value):
+    before = snapshot(model)
+    row = model.objects.filter(model.frozen_rows()).first()
+    setattr(row, field, value)
+    attempts = [
+        lambda: row.save(),
+        lambda: model.objects.get(pk=row.pk).delete(),
+        lambda: model.objects.update(**{field: value}),
+        lambda: model.objects.all().delete(),
+        lambda: model.objects.bulk_update([row], [field]),
+    ]
+    for attempt in attempts:
+        with pytest.raises(FrozenError), transaction.atomic():
+            attempt()
+    assert snapshot(model) == before
+
+
+def test_an_upsert_cannot_rewrite_a_signed_grids_marks(signed):
+    mark = CriterionMark.objects.first()
+    before = snapshot(CriterionMark)
+    with pytest.raises(FrozenError):
+        CriterionMark.objects.bulk_create(
+            [CriterionMark(grid_id=mark.grid_id, criterion_id=mark.criterion_id, validated=not mark.validated)],
+            update_conflicts=True,
+            unique_fields=["grid", "criterion"],
+            update_fields=["validated"],
+        )
+    assert snapshot(CriterionMark) == before
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the triggers live in PostgreSQL")
+@pytest.mark.parametrize(("model", "field", "value"), FROZEN, ids=frozen_ids())
+def test_postgresql_refuses_raw_sql_on_signed_rows(signed, model, field, value):
+    before = snapshot(model)
+    table, column = model._meta.db_table, model._meta.get_field(field).column
+    for statement, params in [
+        (f'UPDATE "{table}" SET "{column}" = %s', [value]),
+        (f'DELETE FROM "{table}"', []),
+    ]:
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement, params)
+    assert snapshot(model) == before
+
+
+def test_what_is_not_signed_yet_still_changes_in_bulk(demo_exams):
+    exam = exam_of("Martin", "GRU")
+    run_exam(exam)  # signed
+    draft = exam_of("Martin", "MDR")
+    first = next(key for key in services.selectors.grid_layout(draft).empty_state() if key.startswith("criterion-"))
+    services.save_grid(draft, user("president"), {first: False}, 0)
+    assert CriterionMark.objects.filter(grid__exam=draft).update(validated=True) == 20
+    marks = list(CriterionMark.objects.filter(grid__exam=draft))
+    for mark in marks:
+        mark.validated = False
+    CriterionMark.objects.bulk_update(marks, ["validated"])
+    assert not CriterionMark.objects.filter(grid__exam=draft, validated=True).exists()
+
+
+def test_a_certificate_stores_its_pdf_once_and_is_revoked_once(signed):
+    certificate = Certificate.objects.first()
+    certificate.pdf.name = "certificates/autre.pdf"
+    with pytest.raises(FrozenError):
+        certificate.save()
+    certificate = certificate_services.revoke(Certificate.objects.first(), user("gestionnaire"), "Erreur.")
+    certificate.revocation_reason = "Autre motif."
+    with pytest.raises(FrozenError):
+        certificate.save()
+    assert Certificate.objects.get(pk=certificate.pk).revocation_reason == "Erreur."
