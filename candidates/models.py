@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cqp_site.audit import audited
 from cqp_site.frozen import FrozenModel, protect_when
 from referentials.models import (
     Bloc,
@@ -189,6 +190,7 @@ class CandidateQuerySet(models.QuerySet):
         )
 
 
+@audited
 class Candidate(models.Model):
     last_name = models.CharField(_("nom"), max_length=100)
     first_name = models.CharField(_("prénom"), max_length=100)
@@ -320,6 +322,7 @@ class CompetenceAttestation(models.Model):
             raise ValidationError(_("Une attestation ne peut pas être datée du futur."))
 
 
+@audited
 class AcquiredBloc(FrozenModel):
     """A bloc the candidate holds: acquired for good, and counted for every CQP that contains it."""
 
@@ -365,6 +368,7 @@ class AcquiredBloc(FrozenModel):
                 )
 
 
+@audited
 class CqpAward(FrozenModel):
     """A CQP awarded by the national joint jury: every bloc of it acquired, Pass and Prem'ss validated."""
 
@@ -447,6 +451,7 @@ class ExamQuerySet(models.QuerySet):
         )
 
 
+@audited
 class Exam(models.Model):
     """One exam: a bloc on the training route, or the VAE interview covering every bloc of the CQP."""
 

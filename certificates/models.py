@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cqp_site.audit import audited
 from cqp_site.frozen import FrozenError, FrozenModel, protect_when
 
 # What a certificate says, fixed once it is numbered.
@@ -62,6 +63,7 @@ class NumberSequence(models.Model):
         return f"{self.prefix}-{self.last:06d}"
 
 
+@audited
 class Certificate(FrozenModel):
     """Once numbered, a certificate changes twice at most: its signed PDF is stored once, and it may be
     revoked once. Anything else, and any deletion, is refused (model layer, and triggers on PostgreSQL)."""

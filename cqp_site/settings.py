@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_tasks",
     "pgtrigger",
+    "pghistory",
     "csp",
     "axes",
     "django_tasks_db",
@@ -110,6 +111,13 @@ DATABASES = {
         conn_max_age=int(env("CONN_MAX_AGE", "0")),
     )
 }
+
+# The audit trail is PostgreSQL's (triggers); its context (who, which page) is a session variable and
+# its admin page queries with PostgreSQL's SQL: on SQLite, neither.
+AUDIT_TRAIL = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+if AUDIT_TRAIL:
+    INSTALLED_APPS.append("pghistory.admin")
+    MIDDLEWARE.append("pghistory.middleware.HistoryMiddleware")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Exam, Person
+from cqp_site.audit import audited
 from cqp_site.frozen import FrozenModel, frozen_with_parent, protect_when
 from referentials.models import Bloc, Competence, Criterion
 
@@ -48,6 +49,7 @@ SIGNED_FILE = frozen_with_parent(
 )
 
 
+@audited
 class Grid(FrozenModel):
     exam = models.OneToOneField(Exam, on_delete=models.PROTECT, related_name="grid", verbose_name=_("épreuve"))
     status = models.CharField(_("état"), max_length=10, choices=GridStatus.choices, default=GridStatus.DRAFT)
@@ -86,6 +88,7 @@ class Grid(FrozenModel):
         return self.status == GridStatus.DRAFT
 
 
+@audited
 class BlocAssessment(FrozenModel):
     grid = models.ForeignKey(Grid, on_delete=models.CASCADE, related_name="bloc_assessments")
     bloc = models.ForeignKey(Bloc, on_delete=models.PROTECT, related_name="+", verbose_name=_("bloc"))
@@ -107,6 +110,7 @@ class BlocAssessment(FrozenModel):
         return f"{self.grid} · {self.bloc.code}"
 
 
+@audited
 class CompetenceAssessment(FrozenModel):
     grid = models.ForeignKey(Grid, on_delete=models.CASCADE, related_name="competence_assessments")
     competence = models.ForeignKey(Competence, on_delete=models.PROTECT, related_name="+", verbose_name=_("compétence"))
@@ -128,6 +132,7 @@ class CompetenceAssessment(FrozenModel):
         return f"{self.grid} · {self.competence.code}"
 
 
+@audited
 class CriterionMark(FrozenModel):
     grid = models.ForeignKey(Grid, on_delete=models.CASCADE, related_name="marks")
     criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+", verbose_name=_("critère"))
@@ -147,6 +152,7 @@ class CriterionMark(FrozenModel):
         return f"{self.grid} · {self.criterion}"
 
 
+@audited
 class Signature(FrozenModel):
     grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="signatures")
     member = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("membre"))
@@ -206,6 +212,7 @@ class DeliberationStatus(models.TextChoices):
     SIGNED = "signed", _("Signée")
 
 
+@audited
 class Deliberation(FrozenModel):
     """A meeting of the national joint jury (CPNEFP), which certifies: it decides on each file and signs."""
 
@@ -258,6 +265,7 @@ class FileOutcome(models.TextChoices):
     NONE = "none", _("Aucun bloc validé")
 
 
+@audited
 class CandidateFile(FrozenModel):
     """A candidate's file before a deliberation; its outcome follows the bloc decisions, by the rules."""
 
@@ -289,6 +297,7 @@ class Ruling(models.TextChoices):
     NOT_VALIDATED = "not_validated", _("Bloc non validé")
 
 
+@audited
 class BlocDecision(FrozenModel):
     """The national joint jury's decision on one graded bloc: the computed result, the professional
     jury's opinion, and the decision, which may differ from the computed result only with a justification."""
