@@ -1,9 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count, F
+from django.http import JsonResponse
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 
+from . import privacy
 from .formats import EXPORT_FORMATS, IMPORT_FORMATS
 from .models import (
     AcquiredBloc,
@@ -179,6 +182,37 @@ class CandidateAdmin(ImportExportMixin, admin.ModelAdmin):
     list_select_related = ["organisation", "certification"]
     autocomplete_fields = ["organisation", "manager", "tutor", "trainers"]
     inlines = [DeliberatedBlocInline, AcquiredBlocInline, AttestationInline]
+    actions = ["export_personal_data", "erase_personal_data"]
+
+    @admin.action(description=_("Exporter les données personnelles (JSON)"))
+    def export_personal_data(self, request, queryset):
+        data = {str(candidate.pk): privacy.export_candidate(candidate) for candidate in queryset}
+        response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+        response["Content-Disposition"] = 'attachment; filename="donnees-candidats.json"'
+        return response
+
+    @admin.action(description=_("Effacer les données personnelles (candidats sans certificat)"))
+    def erase_personal_data(self, request, queryset):
+        if request.POST.get("confirm") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Effacer les données personnelles"),
+                "candidates": queryset,
+                "opts": self.model._meta,
+                "action": "erase_personal_data",
+            }
+            return TemplateResponse(request, "admin/candidates/erase_confirmation.html", context)
+        for candidate in queryset:
+            try:
+                privacy.erase_candidate(candidate)
+            except privacy.PrivacyError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(
+                    request, _("Données personnelles effacées (candidat n° %(pk)s).") % {"pk": candidate.pk}
+                )
+        return None
+
     fieldsets = [
         (_("Identité"), {"fields": [("last_name", "first_name"), "birth_date", "email"]}),
         (_("Emploi"), {"fields": ["organisation", "job_title", ("manager", "tutor"), "trainers"]}),

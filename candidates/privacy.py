@@ -1,0 +1,121 @@
+"""Personal data (RGPD): everything held on a candidate, exported; a candidate without certificate, erased.
+
+Erasing keeps what the certification process needs to stay true (exams, signed grids, decisions,
+acquired blocs, all linked to an anonymous record) and removes who the candidate was: name,
+birth date, email, job, the people around them, the carnet de suivi, and the audit trail's copies
+of those values. It is the one place allowed past the audit trail's append-only trigger.
+"""
+
+import datetime
+
+import pgtrigger
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from evaluations import selectors as evaluation_selectors
+
+from .models import Candidate
+
+ERASED_BIRTH_DATE = datetime.date(1900, 1, 2)
+
+
+class PrivacyError(Exception):
+    """A refused erasure, with the message to show."""
+
+
+def _day(value):
+    return value.isoformat() if value else None
+
+
+def export_candidate(candidate) -> dict:
+    """Everything the application holds on one candidate, as plain JSON values."""
+    candidate = Candidate.objects.select_related("organisation", "certification", "manager", "tutor").get(
+        pk=candidate.pk
+    )
+    exams = []
+    for exam in candidate.exams.for_listing().select_related("grid").order_by("scheduled_at"):
+        grid = getattr(exam, "grid", None)
+        layout = evaluation_selectors.grid_layout(exam)
+        exams.append(
+            {
+                "session": exam.session.name,
+                "épreuve": exam.get_kind_display(),
+                "bloc": exam.bloc.code if exam.bloc else None,
+                "date": timezone.localtime(exam.scheduled_at).isoformat(),
+                "jury": [exam.president.full_name, exam.representative.full_name],
+                "grille": grid.get_status_display() if grid else None,
+                "saisie": evaluation_selectors.grid_state(grid, layout) if grid else None,
+            }
+        )
+    return {
+        "identité": {
+            "nom": candidate.last_name,
+            "prénom": candidate.first_name,
+            "date de naissance": _day(candidate.birth_date),
+            "courriel": candidate.email,
+        },
+        "emploi": {
+            "organisme": candidate.organisation.name,
+            "branche": candidate.organisation.get_branch_display(),
+            "emploi": candidate.job_title,
+            "manager": candidate.manager.full_name if candidate.manager else None,
+            "tuteur": candidate.tutor.full_name if candidate.tutor else None,
+            "formateurs": [person.full_name for person in candidate.trainers.all()],
+        },
+        "parcours": {
+            "CQP visé": candidate.certification.code,
+            "voie": candidate.get_route_display(),
+            "Pass validée le": _day(candidate.pass_validated_on),
+            "Prem'ss validée le": _day(candidate.premss_validated_on),
+            "livret 2 reçu le": _day(candidate.livret2_received_on),
+        },
+        "carnet de suivi": [
+            {
+                "compétence": f"{a.competence.bloc.code} {a.competence.code}",
+                "tuteur": _day(a.tutor_attested_on),
+                "manager": _day(a.manager_attested_on),
+            }
+            for a in candidate.attestations.select_related("competence__bloc")
+        ],
+        "épreuves": exams,
+        "décisions": [
+            {"délibération": str(decision.file.deliberation), "bloc": decision.bloc.code, "décision": decision.decision}
+            for file in candidate.files.select_related("deliberation")
+            for decision in file.blocs.select_related("bloc", "file__deliberation")
+        ],
+        "blocs acquis": [
+            {"bloc": acquired.bloc.code, "le": _day(acquired.acquired_on), "origine": acquired.origin}
+            for acquired in candidate.acquired_blocs.select_related("bloc")
+        ],
+        "CQP délivrés": [
+            {"CQP": award.certification.code, "le": _day(award.awarded_on)}
+            for award in candidate.cqp_awards.select_related("certification")
+        ],
+        "certificats": [
+            {"numéro": c.number, "révoqué": c.is_revoked} for c in candidate.certificates.order_by("number")
+        ],
+    }
+
+
+@transaction.atomic
+def erase_candidate(candidate) -> Candidate:
+    """Erase who a candidate was, unless a certificate was issued to them (it must stay verifiable)."""
+    candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
+    if candidate.certificates.exists():
+        raise PrivacyError(
+            _("%(candidate)s détient un certificat : ses données restent tant que le certificat est vérifiable.")
+            % {"candidate": candidate}
+        )
+    Audit = Candidate.audit_trail.field.model
+    with pgtrigger.ignore(f"candidates.{Audit.__name__}:append_only"):
+        Audit.objects.filter(pgh_obj=candidate).delete()
+    candidate.attestations.all().delete()
+    candidate.trainers.clear()
+    candidate.last_name = f"Effacé {candidate.pk}"
+    candidate.first_name = "—"
+    candidate.birth_date = ERASED_BIRTH_DATE
+    candidate.email = candidate.job_title = ""
+    candidate.manager = candidate.tutor = None
+    candidate.save()
+    return candidate
