@@ -91,6 +91,9 @@ class FrenchDateWidget(widgets.Widget):
 NO_PERSON = _("Aucune personne n'a le courriel « %(value)s » : créez-la d'abord.")
 
 
+MAX_ROWS = 5000
+
+
 class CandidateResource(resources.ModelResource):
     last_name = fields.Field("last_name", "Nom")
     first_name = fields.Field("first_name", "Prénom")
@@ -135,15 +138,29 @@ class CandidateResource(resources.ModelResource):
 
     def import_data(self, *args, **kwargs):
         """Number the rows as the spreadsheet does, its first line holding the column names."""
+        self._lines_by_identity, self._duplicate_of = {}, None
         result = super().import_data(*args, **kwargs)
         for row in [*result.invalid_rows, *result.error_rows]:
             row.number += 1
         return result
 
+    def before_import(self, dataset, **kwargs):
+        if len(dataset) > MAX_ROWS:
+            raise ValueError(
+                _("Le fichier compte %(rows)s lignes : %(max)s au plus par import ; découpez-le.")
+                % {"rows": len(dataset), "max": MAX_ROWS}
+            )
+
     def before_import_row(self, row, **kwargs):
         for key, value in list(row.items()):
             if isinstance(value, str):
                 row[key] = value.strip()
+        # The same candidate twice in one file: the second line is an error, not a silent update.
+        identity = tuple(str(row.get(column, "")).casefold() for column in ("Nom", "Prénom", "Date de naissance"))
+        line = kwargs.get("row_number", 0) + 1
+        self._duplicate_of = self._lines_by_identity.setdefault(identity, line)
+        if self._duplicate_of == line:
+            self._duplicate_of = None
         if row.get("Courriel") is None:
             row["Courriel"] = ""
         if row.get("Emploi") is None:
@@ -159,6 +176,13 @@ class CandidateResource(resources.ModelResource):
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         """Report errors under the file's column names, as the administrator reads them."""
+        if self._duplicate_of:
+            raise ValidationError(
+                {
+                    "Nom": _("Même candidat (nom, prénom, date de naissance) qu'à la ligne %(line)s.")
+                    % {"line": self._duplicate_of}
+                }
+            )
         try:
             super().validate_instance(instance, import_validation_errors, validate_unique)
         except ValidationError as error:

@@ -214,3 +214,41 @@ def test_export_neutralises_formulas_and_reads_back(ucanss_admin, world):
     assert response.status_code == 200
     assert "Nom;Emploi" in text.splitlines()[0] or text.splitlines()[0].startswith("Nom")
     assert "=HYPERLINK" not in text.replace("'=HYPERLINK", "")
+
+
+def _errors(response):
+    result = response.context["result"]
+    return {
+        row.number: {field: [str(e) for e in errs] for field, errs in row.error_dict.items()}
+        for row in result.invalid_rows
+    }
+
+
+def test_import_reads_a_windows_1252_csv_as_excel_saves_it(ucanss_admin, world):
+    content = (CSV_HEADER + "Durand;Chloé;12/05/1990;;CPAM de Paris;;GC;Formation;;;;;\n").encode("cp1252")
+    response = _import(ucanss_admin, content)
+    assert response.context["confirm_form"] is not None
+    assert "Chloé" in response.content.decode()
+
+
+def test_import_refuses_the_same_candidate_twice_in_a_file(ucanss_admin, world):
+    row = "Durand;Chloé;12/05/1990;;CPAM de Paris;;GC;Formation;;;;;\n"
+    response = _import(ucanss_admin, CSV_HEADER + row + row.replace("Durand", "DURAND"))
+    assert response.context.get("confirm_form") is None
+    assert _errors(response) == {3: {"Nom": ["Même candidat (nom, prénom, date de naissance) qu'à la ligne 2."]}}
+    assert Candidate.objects.count() == 1
+
+
+def test_import_refuses_a_file_too_long_whole(ucanss_admin, world):
+    rows = "".join(f"Nom{n};Prénom;12/05/1990;;CPAM de Paris;;GC;Formation;;;;;\n" for n in range(5001))
+    response = _import(ucanss_admin, CSV_HEADER + rows)
+    assert response.context.get("confirm_form") is None
+    assert "Le fichier compte 5001 lignes : 5000 au plus par import ; découpez-le." in response.content.decode()
+    assert Candidate.objects.count() == 1
+
+
+def test_import_of_a_binary_file_says_what_is_wrong_and_writes_nothing(ucanss_admin, world):
+    response = _import(ucanss_admin, bytes(range(256)) * 4)
+    assert response.status_code == 200 and response.context.get("confirm_form") is None
+    assert "pendant la lecture du fichier. Assurez-vous d’avoir choisi le bon format" in response.content.decode()
+    assert Candidate.objects.count() == 1
