@@ -6,6 +6,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -151,6 +152,13 @@ def grid(request, exam):
     except services.GridError as error:
         messages.error(request, str(error))
         return redirect("evaluations:grid", pk=exam.pk)
+    except DatabaseError:
+        # Nothing was written (one transaction); the member's input is shown back, and kept by the browser.
+        messages.error(
+            request,
+            _("La base de données ne répond pas : rien n'est enregistré. Votre saisie est conservée, réessayez."),
+        )
+        return _render_grid(request, exam, selectors.grid_page(exam), form=form, state=form.state(), status=503)
     if result.conflicts:
         page = selectors.grid_page(exam)
         return _render_grid(

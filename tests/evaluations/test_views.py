@@ -199,3 +199,21 @@ def test_the_signed_grid_downloads_as_a_pdf_that_reads_back(as_user, demo_exams,
     assert "Document de travail" not in text
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
     assert re.search(r"^Pages:\s+2$", info, re.MULTILINE)
+
+
+def test_a_database_failure_during_a_save_writes_nothing_and_tells_the_member(as_user, demo_exams):
+    from unittest import mock
+
+    from django.db import OperationalError
+
+    from evaluations.models import GridEvent
+
+    exam = exam_of("Martin", "GRU")
+    client = as_user("president")
+    with mock.patch.object(GridEvent.objects, "create", side_effect=OperationalError("connexion perdue")):
+        response = client.post(grid_url(exam), form_data(exam, **all_marked(exam)))
+    assert response.status_code == 503
+    content = response.content.decode()
+    assert "La base de données ne répond pas : rien n&#x27;est enregistré." in content
+    assert content.count('value="oui" checked') == 30  # what was typed is shown back
+    assert not CriterionMark.objects.exists() and not Grid.objects.exists()
