@@ -36,6 +36,7 @@ TABLE = {
         (LOGIN, "evaluations:jury_home", "evaluations:jury_home", "evaluations:deliberation_list", "admin:index"),
     ),
     "login": ("GET", {}, (200, "home", "home", "home", "home")),
+    "health": ("GET", {}, (200, 200, 200, 200, 200)),
     "logout": ("GET", {}, (405, 405, 405, 405, 405)),
     "evaluations:jury_home": ("GET", {}, (LOGIN, 200, 200, 403, 403)),
     "evaluations:grid": ("GET", {"pk": "exam"}, (LOGIN, 200, 404, 403, 403)),
