@@ -216,6 +216,9 @@ AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "cqp_site.security.lockout"
+# Logs keep no personal data: usernames, addresses and browsers are masked in axes' messages.
+AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "user_agent"]
 # Locking by address too would shut out a whole CPAM behind one proxy after five typos; rotating
 # addresses, the usual way round a username lock, changes nothing here. Hence axes.W006 is silenced.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]

@@ -134,3 +134,17 @@ def test_logout_ends_the_session_on_the_server(client, demo_exams):
     client.post(reverse("logout"))
     assert not Session.objects.filter(session_key=key).exists()
     assert client.get(reverse("evaluations:jury_home")).status_code == 302
+
+
+def test_login_failures_are_logged_without_personal_data(client, demo_exams, axes_on, caplog):
+    caplog.set_level("INFO")
+    client.post(
+        reverse("login"),
+        {"username": "president", "password": "wrong"},
+        REMOTE_ADDR="203.0.113.7",
+        HTTP_USER_AGENT="NavigateurDeTest",
+    )
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert "AXES: New login failure" in logged
+    for personal in ("president", "203.0.113.7", "NavigateurDeTest", "wrong"):
+        assert personal not in logged

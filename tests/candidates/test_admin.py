@@ -252,3 +252,22 @@ def test_import_of_a_binary_file_says_what_is_wrong_and_writes_nothing(ucanss_ad
     assert response.status_code == 200 and response.context.get("confirm_form") is None
     assert "pendant la lecture du fichier. Assurez-vous d’avoir choisi le bon format" in response.content.decode()
     assert Candidate.objects.count() == 1
+
+
+def test_import_refuses_an_xml_bomb_spreadsheet(ucanss_admin, world):
+    import io
+    import zipfile
+
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + "".join(f'<!ENTITY lol{n} "{("&lol" + (str(n - 1) if n > 1 else "") + ";") * 10}">' for n in range(1, 10))
+        + ']><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">&lol9;</Types>'
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", bomb)
+        archive.writestr("xl/workbook.xml", bomb)
+    response = _import(ucanss_admin, buffer.getvalue(), name="candidats.xlsx", file_format=1)
+    assert response.status_code == 200 and response.context.get("confirm_form") is None
+    assert "pendant la lecture du fichier" in response.content.decode()
+    assert Candidate.objects.count() == 1

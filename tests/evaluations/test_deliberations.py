@@ -225,3 +225,20 @@ def test_a_full_vae_success_awards_the_cqp(demo_exams):
     services.add_ready_files(deliberation, user("jpn"))
     services.sign_deliberation(deliberation, user("jpn"), PASSWORD)
     assert list(CqpAward.objects.values_list("candidate__last_name", "certification__code")) == [("Lambert", "GC")]
+
+
+def test_a_failure_while_signing_leaves_the_deliberation_as_it_was(demo_exams):
+    from unittest import mock
+
+    from candidates.models import CqpAward
+
+    run_exam(exam_of("Martin", "GRU"))
+    run_exam(exam_of("Martin", "MDR"))
+    deliberation = deliberation_for(SPRING)
+    services.add_ready_files(deliberation, user("jpn"))
+    with mock.patch.object(CqpAward.objects, "bulk_create", side_effect=RuntimeError("panne")):
+        with pytest.raises(RuntimeError):
+            services.sign_deliberation(deliberation, user("jpn"), PASSWORD)
+    deliberation.refresh_from_db()
+    assert deliberation.status == DeliberationStatus.OPEN
+    assert not AcquiredBloc.objects.filter(deliberation=deliberation).exists()
