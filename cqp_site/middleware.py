@@ -1,4 +1,8 @@
+from django.shortcuts import redirect
+from django.urls import resolve, reverse
+from django.urls.exceptions import Resolver404
 from django.utils.cache import add_never_cache_headers
+from django_otp import user_has_device
 
 
 class NoStoreMiddleware:
@@ -13,3 +17,24 @@ class NoStoreMiddleware:
             add_never_cache_headers(response)
             response["Cache-Control"] = "no-store, " + response["Cache-Control"]
         return response
+
+
+class SecondFactorMiddleware:
+    """Accounts with a confirmed TOTP device (the optional second factor of administrators and presidents)
+    reach nothing but the code page and logout until the code of the session is given."""
+
+    allowed = ("login_code", "logout")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and not user.is_verified() and user_has_device(user):
+            try:
+                name = resolve(request.path_info).url_name
+            except Resolver404:
+                name = None
+            if name not in self.allowed:
+                return redirect(f"{reverse('login_code')}?next={request.get_full_path()}")
+        return self.get_response(request)

@@ -37,6 +37,7 @@ TABLE = {
     ),
     "login": ("GET", {}, (200, "home", "home", "home", "home")),
     "health": ("GET", {}, (200, 200, 200, 200, 200)),
+    "login_code": ("GET", {}, (LOGIN, "home", "home", "home", "home")),  # no second factor on these accounts
     "logout": ("GET", {}, (405, 405, 405, 405, 405)),
     "evaluations:jury_home": ("GET", {}, (LOGIN, 200, 200, 403, 403)),
     "evaluations:grid": ("GET", {"pk": "exam"}, (LOGIN, 200, 404, 403, 403)),
@@ -69,6 +70,7 @@ ADMIN_FORBIDDEN_TO_ADMINISTRATORS = {
     "axes.AccessAttempt",
     "axes.AccessLog",
     "axes.AccessFailureLog",
+    "otp_totp.TOTPDevice",
 }
 
 
