@@ -4,6 +4,14 @@ from django.urls.exceptions import Resolver404
 from django.utils.cache import add_never_cache_headers
 from django_otp import user_has_device
 
+SECOND_FACTOR_KEY = "second_factor_required"
+
+
+def note_second_factor(sender, request, user, **kwargs):
+    """At login, once: whether this account has a second factor (no query on later requests)."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SECOND_FACTOR_KEY] = user_has_device(user)
+
 
 class NoStoreMiddleware:
     """Pages of signed-in users (candidates, grids, deliberations) are never kept by browsers or proxies."""
@@ -30,7 +38,7 @@ class SecondFactorMiddleware:
 
     def __call__(self, request):
         user = request.user
-        if user.is_authenticated and not user.is_verified() and user_has_device(user):
+        if user.is_authenticated and request.session.get(SECOND_FACTOR_KEY) and not user.is_verified():
             try:
                 name = resolve(request.path_info).url_name
             except Resolver404:
