@@ -7,6 +7,7 @@ import zipfile
 from unittest import mock
 
 import pytest
+from django.db import OperationalError
 from django.urls import reverse
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -64,14 +65,15 @@ def test_issuing_renders_signs_and_zips_every_certificate_once(winter, spring, d
     assert IssuingRun.objects.count() == 1
 
 
-def test_a_run_that_fails_half_way_resumes_without_gaps(spring, django_capture_on_commit_callbacks):
+@pytest.mark.parametrize("failure", [RuntimeError("panne simulée"), OperationalError("base de données perdue")])
+def test_a_run_that_fails_half_way_resumes_without_gaps(spring, django_capture_on_commit_callbacks, failure):
     real = services.produce_pdf
     calls = []
 
     def failing_after_one(certificate):
         calls.append(certificate.number)
         if len(calls) > 1:
-            raise RuntimeError("panne simulée")
+            raise failure
         return real(certificate)
 
     with mock.patch.object(services, "produce_pdf", failing_after_one):
