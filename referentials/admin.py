@@ -1,9 +1,11 @@
 import nested_admin
 from django.contrib import admin, messages
 from django.db.models import Count, Q
+from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .loader import export_referential
 from .models import Bloc, Certification, CertificationBloc, Competence, Criterion, ReferentialVersion
 from .services import copy_version
 
@@ -208,7 +210,7 @@ class CertificationAdmin(FrozenWhenInUse, admin.ModelAdmin):
 class ReferentialVersionAdmin(FrozenWhenInUse, admin.ModelAdmin):
     list_display = ["label", "date", "certification_count", "bloc_count", "incomplete_competences"]
     search_fields = ["label", "source"]
-    actions = ["copy_as_new_version"]
+    actions = ["copy_as_new_version", "export_as_json"]
 
     def get_queryset(self, request):
         return (
@@ -248,3 +250,13 @@ class ReferentialVersionAdmin(FrozenWhenInUse, admin.ModelAdmin):
             % {"label": copy.label},
             messages.SUCCESS,
         )
+
+    @admin.action(description=_("Exporter la version choisie (JSON, relu par load_referentials)"))
+    def export_as_json(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Choisissez une seule version à exporter."), messages.ERROR)
+            return None
+        version = queryset.get()
+        response = JsonResponse(export_referential(version), json_dumps_params={"ensure_ascii": False, "indent": 2})
+        response["Content-Disposition"] = f'attachment; filename="referentiel-{version.label}.json"'
+        return response

@@ -214,3 +214,34 @@ def test_two_versions_live_side_by_side(write):
     call_command("load_referentials", write(referential(), "a.json"), write(second, "b.json"))
     assert counts() == (2, 4, 4, 8, 6)
     assert Bloc.objects.filter(code="AAA").count() == 2
+
+
+def test_an_exported_referential_loads_back_unchanged(shipped_referential, tmp_path):
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    path = tmp_path / "referentiel.json"
+    call_command("export_referential", "2020", output=path, stdout=io.StringIO())
+    exported = json.loads(path.read_text(encoding="utf-8"))
+    assert sum(len(c["criteria"]) for b in exported["blocs"] for c in b["competences"]) == 73
+    out = io.StringIO()
+    call_command("load_referentials", str(path), stdout=out)
+    assert "déjà à jour" in out.getvalue()
+    # Prepared outside as a new version: it loads as one.
+    exported["version"]["label"] = "2027"
+    path.write_text(json.dumps(exported, ensure_ascii=False), encoding="utf-8")
+    call_command("load_referentials", str(path), stdout=io.StringIO())
+    assert export_referential(ReferentialVersion.objects.get(label="2027"))["blocs"] == exported["blocs"]
+
+
+def test_administrators_export_a_version_from_the_admin(admin_client, shipped_referential):
+    from django.urls import reverse
+
+    response = admin_client.post(
+        reverse("admin:referentials_referentialversion_changelist"),
+        {"action": "export_as_json", "_selected_action": [shipped_referential.pk]},
+    )
+    assert response["Content-Disposition"] == 'attachment; filename="referentiel-2020.json"'
+    assert response.json()["version"]["label"] == "2020"
