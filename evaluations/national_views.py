@@ -173,3 +173,34 @@ def minutes_pdf(request, deliberation):
     response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="proces-verbal-{deliberation.held_on:%Y-%m-%d}.pdf"'
     return response
+
+
+@login_required
+def statistics_page(request):
+    """For administrators and the national joint jury: how the certification goes."""
+    from candidates.models import Branch, CertificationSession, Route
+
+    from . import statistics
+
+    if not (request.user.is_staff or is_national_jury_member(request.user)):
+        raise PermissionDenied(_("Les statistiques sont ouvertes aux administrateurs et au jury paritaire national."))
+    filters = {key: request.GET.get(key, "") for key in ("cqp", "session", "branche", "voie")}
+    if filters["session"] and not filters["session"].isdigit():
+        filters["session"] = ""
+    dimension = request.GET.get("par", "cqp")
+    if dimension not in statistics.DIMENSIONS:
+        dimension = "cqp"
+    context = {
+        "filters": filters,
+        "dimension": dimension,
+        "dimensions": [(key, label) for key, (_field, label) in statistics.DIMENSIONS.items()],
+        "sessions": CertificationSession.objects.select_related("certification"),
+        "branches": Branch.choices,
+        "routes": Route.choices,
+        "outcomes": statistics.outcomes_by(dimension, filters),
+        "over_time": statistics.success_over_time(filters),
+        "blocs": statistics.bloc_rates(filters),
+        "competences": statistics.competence_rates(filters),
+        "criteria": statistics.criterion_rates(filters),
+    }
+    return render(request, "evaluations/statistics.html", context)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("jury/epreuves/<int:pk>/signer/", views.sign, name="sign"),
     path("jury/epreuves/<int:pk>/rouvrir/", views.reopen, name="reopen"),
     path("jury/epreuves/<int:pk>/grille.pdf", views.grid_pdf, name="grid_pdf"),
+    path("statistiques/", national_views.statistics_page, name="statistics"),
     path("jury-national/", national_views.deliberation_list, name="deliberation_list"),
     path("jury-national/deliberations/<int:pk>/", national_views.deliberation, name="deliberation"),
     path("jury-national/deliberations/<int:pk>/ajouter/", national_views.add_files, name="add_files"),

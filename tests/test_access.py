@@ -46,6 +46,7 @@ TABLE = {
     "evaluations:reopen": ("POST", {"pk": "exam"}, (LOGIN, "grid", 404, 403, 403)),
     "evaluations:grid_pdf": ("GET", {"pk": "exam"}, (LOGIN, 200, 404, 403, 403)),
     "evaluations:deliberation_list": ("GET", {}, (LOGIN, 403, 403, 200, 403)),
+    "evaluations:statistics": ("GET", {}, (LOGIN, 403, 403, 200, 200)),
     "evaluations:deliberation": ("GET", {"pk": "deliberation"}, (LOGIN, 403, 403, 200, 403)),
     "evaluations:add_files": ("POST", {"pk": "deliberation"}, (LOGIN, 403, 403, "deliberation", 403)),
     "evaluations:candidate_file": ("GET", {"pk": "deliberation", "file_pk": "file"}, (LOGIN, 403, 403, 200, 403)),
