@@ -1,0 +1,66 @@
+"""A deliberation's results exported as CSV and Excel, read back into the same data, formula-safe."""
+
+import csv
+import io
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from candidates.demo import PASSWORD
+from candidates.models import Candidate
+from evaluations import services
+from evaluations.exports import HEADERS
+
+from .conftest import exam_of
+from .test_deliberations import SPRING, deliberation_for, run_exam, user
+
+pytestmark = pytest.mark.django_db
+
+EXPECTED = [
+    ["=cmd", "Chloé", "30/09/1994", "CPAM de Paris", "GC", "Formation", "GRU", "Bloc non validé",
+     "Avis défavorable à la validation du bloc", "Bloc non validé", "", "", "Aucun bloc validé"],
+    ["Martin", "Léa", "17/04/1992", "CPAM de Paris", "GC", "Formation", "GRU", "Bloc validé",
+     "Avis favorable à la validation du bloc", "Bloc validé", "", "", "CCP seulement"],
+    ["Martin", "Léa", "17/04/1992", "CPAM de Paris", "GC", "Formation", "MDR", "Bloc validé",
+     "Avis favorable à la validation du bloc", "Bloc validé", "", "", "CCP seulement"],
+]  # fmt: skip
+
+
+@pytest.fixture
+def deliberation(demo_exams):
+    Candidate.objects.filter(last_name="Fontaine").update(last_name="=cmd")  # a hostile name
+    run_exam(exam_of("Martin", "GRU"))
+    run_exam(exam_of("Martin", "MDR"))
+    run_exam(exam_of("=cmd", "GRU"), validated=False, verdict="unfavourable")
+    deliberation = deliberation_for(SPRING)
+    services.add_ready_files(deliberation, user("jpn"))
+    return deliberation
+
+
+def export(client, deliberation, action):
+    client.login(username="gestionnaire", password=PASSWORD)
+    return client.post(
+        reverse("admin:evaluations_deliberation_changelist"), {"action": action, "_selected_action": [deliberation.pk]}
+    )
+
+
+def unescaped(rows):
+    return [[cell[1:] if cell.startswith("'=") else cell for cell in row] for row in rows]
+
+
+def test_csv_export_reads_back_and_neutralises_formulas(client, deliberation):
+    response = export(client, deliberation, "export_results_csv")
+    text = response.content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[0] == HEADERS
+    assert rows[1][0] == "'=cmd"
+    assert unescaped(rows[1:]) == EXPECTED
+
+
+def test_excel_export_reads_back(client, deliberation):
+    response = export(client, deliberation, "export_results_xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = [[cell if cell is not None else "" for cell in row] for row in sheet.iter_rows(values_only=True)]
+    assert rows[0] == HEADERS
+    assert unescaped(rows[1:]) == EXPECTED
