@@ -184,6 +184,30 @@ class CandidateAdmin(ImportExportMixin, admin.ModelAdmin):
     inlines = [DeliberatedBlocInline, AcquiredBlocInline, AttestationInline]
     actions = ["export_personal_data", "erase_personal_data"]
 
+    fieldsets = [
+        (_("Identité"), {"fields": [("last_name", "first_name"), "birth_date", "email"]}),
+        (_("Emploi"), {"fields": ["organisation", "job_title", ("manager", "tutor"), "trainers"]}),
+        (
+            _("Parcours"),
+            {"fields": ["certification", "route", ("pass_validated_on", "premss_validated_on"), "livret2_received_on"]},
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_progress()
+
+    @admin.display(description=_("branche"), ordering="organisation__branch")
+    def branch(self, candidate):
+        return candidate.organisation.get_branch_display()
+
+    @admin.display(description=_("CQP"), ordering="certification__code")
+    def certification_code(self, candidate):
+        return candidate.certification.code
+
+    @admin.display(description=_("blocs acquis"), ordering="blocs_acquired")
+    def progress(self, candidate):
+        return f"{candidate.blocs_acquired} / {candidate.bloc_total}"
+
     @admin.action(description=_("Exporter les données personnelles (JSON)"))
     def export_personal_data(self, request, queryset):
         data = {str(candidate.pk): privacy.export_candidate(candidate) for candidate in queryset}
@@ -212,30 +236,6 @@ class CandidateAdmin(ImportExportMixin, admin.ModelAdmin):
                     request, _("Données personnelles effacées (candidat n° %(pk)s).") % {"pk": candidate.pk}
                 )
         return None
-
-    fieldsets = [
-        (_("Identité"), {"fields": [("last_name", "first_name"), "birth_date", "email"]}),
-        (_("Emploi"), {"fields": ["organisation", "job_title", ("manager", "tutor"), "trainers"]}),
-        (
-            _("Parcours"),
-            {"fields": ["certification", "route", ("pass_validated_on", "premss_validated_on"), "livret2_received_on"]},
-        ),
-    ]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).with_progress()
-
-    @admin.display(description=_("branche"), ordering="organisation__branch")
-    def branch(self, candidate):
-        return candidate.organisation.get_branch_display()
-
-    @admin.display(description=_("CQP"), ordering="certification__code")
-    def certification_code(self, candidate):
-        return candidate.certification.code
-
-    @admin.display(description=_("blocs acquis"), ordering="blocs_acquired")
-    def progress(self, candidate):
-        return f"{candidate.blocs_acquired} / {candidate.bloc_total}"
 
 
 # A video link typed without a scheme is taken as https (Django 6's default).

@@ -13,13 +13,13 @@ import segno
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from candidates.models import AcquiredBloc, CqpAward
+from cqp_site.pdf import html_to_pdf
 
 from . import signing
 from .models import Certificate, CertificateKind, IssuingRun, NumberSequence
@@ -60,18 +60,21 @@ def number_certificates(deliberation) -> int:
         )
         for acquired in blocs
     ] + [(CertificateKind.CQP, award.candidate, award.certification, {"cqp_award": award}) for award in awards]
-    created = []
+    by_prefix = {}
     for kind, candidate, certification, link in pending:
-        prefix = f"{kind}-{certification.code}-{year}"
+        by_prefix.setdefault(f"{kind}-{certification.code}-{year}", []).append((kind, candidate, certification, link))
+    created = []
+    for prefix, items in by_prefix.items():
+        # One lock per number sequence: its numbers are taken as a block, in the order above.
         NumberSequence.objects.get_or_create(prefix=prefix)
         sequence = NumberSequence.objects.select_for_update().get(prefix=prefix)
-        sequence.last = F("last") + 1
+        first = sequence.last + 1
+        sequence.last += len(items)
         sequence.save(update_fields=["last"])
-        sequence.refresh_from_db(fields=["last"])
-        created.append(
+        created.extend(
             Certificate(
                 kind=kind,
-                number=f"{prefix}-{sequence.last:06d}",
+                number=f"{prefix}-{number:06d}",
                 candidate=candidate,
                 certification=certification,
                 deliberation=deliberation,
@@ -79,6 +82,7 @@ def number_certificates(deliberation) -> int:
                 issued_on=deliberation.held_on,
                 **link,
             )
+            for number, (kind, candidate, certification, link) in enumerate(items, start=first)
         )
     Certificate.objects.bulk_create(created)
     return len(created)
@@ -103,18 +107,12 @@ def certificate_html(certificate, parts=None):
     return render_to_string("certificates/certificate.html", context)
 
 
-def render_pdf(html):
-    from weasyprint import HTML
-
-    return HTML(string=html).write_pdf()
-
-
 def produce_pdf(certificate) -> bool:
     """Render, sign and store the certificate's PDF, unless it has one already."""
     if certificate.pdf:
         return False
     pdf = signing.sign_pdf(
-        render_pdf(certificate_html(certificate)),
+        html_to_pdf(certificate_html(certificate)),
         reason=_("Certificat %(number)s délivré par l'Ucanss") % {"number": certificate.number},
     )
     certificate.sha256 = hashlib.sha256(pdf).hexdigest()

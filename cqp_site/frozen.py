@@ -6,6 +6,7 @@ triggers (django-pgtrigger, declared with each model) refuse the same changes in
 itself, whatever path a write takes; this layer is what every database, SQLite included, gets.
 """
 
+import pgtrigger
 from django.db import models
 from django.utils.translation import gettext as _
 
@@ -78,7 +79,6 @@ def frozen_with_parent(name, parent_from, parent_key, frozen_condition):
     `parent_from` is the SQL FROM clause reaching the parent (aliased `parent`), `parent_key` the
     parent's column matched against the row's foreign key, `frozen_condition` the SQL test of a
     signed parent."""
-    import pgtrigger
 
     def signed(row, foreign_key):
         return f"EXISTS (SELECT 1 FROM {parent_from} WHERE {parent_key} = {row}.{foreign_key} AND {frozen_condition})"
@@ -109,8 +109,6 @@ def frozen_with_parent(name, parent_from, parent_key, frozen_condition):
 
 def protect_when(name, condition, operation=None):
     """A PostgreSQL trigger refusing updates and deletes of the rows matching `condition` (on OLD; None: all)."""
-    import pgtrigger
-
     return pgtrigger.Protect(
         name=name, operation=operation or (pgtrigger.Update | pgtrigger.Delete), condition=condition
     )

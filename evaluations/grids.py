@@ -79,7 +79,7 @@ class BlocLayout:
 class GridLayout:
     blocs: tuple[BlocLayout, ...]
 
-    def keys(self):
+    def empty_state(self):
         """Every field of the grid, with the empty value it starts from."""
         empty = {}
         for bloc in self.blocs:
@@ -94,12 +94,9 @@ class GridLayout:
             empty[bloc.recommendations_key] = ""
         return empty
 
-    def empty_state(self):
-        return self.keys()
-
     def normalise(self, state):
         """Keep the grid's own fields only, each filled (missing ones take their empty value)."""
-        return {key: state.get(key, empty) for key, empty in self.keys().items()}
+        return {key: state.get(key, empty) for key, empty in self.empty_state().items()}
 
 
 @dataclass(frozen=True)

@@ -5,16 +5,15 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from candidates.models import Exam
+from candidates.models import Branch, CertificationSession, Exam, Route
 from candidates.roles import is_national_jury_member
+from cqp_site.pdf import pdf_response
 
-from . import selectors, services
+from . import selectors, services, statistics
 from .forms import BlocDecisionForm, DeliberationFilterForm, SignatureForm
 from .models import BlocDecision, CandidateFile, Deliberation
 from .views import grid_pdf_response
@@ -157,31 +156,22 @@ def sign_deliberation(request, deliberation):
 
 @national_jury_required
 def minutes_pdf(request, deliberation):
-    from weasyprint import HTML
-
     files = (
         deliberation.files.select_related("candidate__certification", "candidate__organisation")
         .prefetch_related("blocs__bloc")
         .order_by("candidate__last_name", "candidate__first_name")
     )
-    totals = selectors.deliberation_page(deliberation, {}).totals
-    html = render_to_string(
+    return pdf_response(
         "evaluations/national/minutes_pdf.html",
-        {"deliberation": deliberation, "files": files, "totals": totals},
+        {"deliberation": deliberation, "files": files, "totals": selectors.deliberation_totals(deliberation)},
+        f"proces-verbal-{deliberation.held_on:%Y-%m-%d}.pdf",
         request=request,
     )
-    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="proces-verbal-{deliberation.held_on:%Y-%m-%d}.pdf"'
-    return response
 
 
 @login_required
 def statistics_page(request):
     """For administrators and the national joint jury: how the certification goes."""
-    from candidates.models import Branch, CertificationSession, Route
-
-    from . import statistics
-
     if not (request.user.is_staff or is_national_jury_member(request.user)):
         raise PermissionDenied(_("Les statistiques sont ouvertes aux administrateurs et au jury paritaire national."))
     filters = {key: request.GET.get(key, "") for key in ("cqp", "session", "branche", "voie")}

@@ -284,16 +284,13 @@ class FileSummary:
 OPINION_RULING = {Opinion.FAVOURABLE: Ruling.VALIDATED, Opinion.UNFAVOURABLE: Ruling.NOT_VALIDATED}
 
 
-def file_outcomes(file_ids) -> dict:
+def file_outcomes(deliberation, file_ids) -> dict:
     """Each file's outcome by the rules, from its decisions and the blocs held before (fixed queries)."""
     files = list(
         CandidateFile.objects.filter(pk__in=file_ids).select_related("candidate").prefetch_related("blocs__bloc")
     )
     codes = certification_bloc_codes()
-    deliberation_ids = {file.deliberation_id for file in files}
-    held = held_bloc_codes(
-        [file.candidate_id for file in files], excluding_deliberation=next(iter(deliberation_ids), None)
-    )
+    held = held_bloc_codes([file.candidate_id for file in files], excluding_deliberation=deliberation)
     summaries = {}
     for file in files:
         decisions = list(file.blocs.all())
@@ -333,10 +330,9 @@ class DeliberationPage:
 FILES_PER_PAGE = 50
 
 
-def deliberation_page(deliberation, filters: dict, page_number=1) -> DeliberationPage:
-    """The deliberation screen: totals, the files still missing, and one page of files (fixed queries)."""
-    files = deliberation.files.all()
-    totals = files.aggregate(
+def deliberation_totals(deliberation) -> dict:
+    """How many files, by outcome, with a disagreement or an override: one aggregation."""
+    return deliberation.files.aggregate(
         files=Count("pk"),
         cqp=Count("pk", filter=Q(outcome=FileOutcome.CQP)),
         ccp=Count("pk", filter=Q(outcome=FileOutcome.CCP)),
@@ -344,6 +340,12 @@ def deliberation_page(deliberation, filters: dict, page_number=1) -> Deliberatio
         disagreements=Count("pk", filter=Q(disagreement=True)),
         overrides=Count("pk", filter=Q(overridden=True)),
     )
+
+
+def deliberation_page(deliberation, filters: dict, page_number=1) -> DeliberationPage:
+    """The deliberation screen: totals, the files still missing, and one page of files (fixed queries)."""
+    totals = deliberation_totals(deliberation)
+    files = deliberation.files.all()
     if filters.get("cqp"):
         files = files.filter(candidate__certification__code=filters["cqp"])
     if filters.get("session"):

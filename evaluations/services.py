@@ -259,13 +259,13 @@ def add_ready_files(deliberation, user) -> int:
                 )
             )
     BlocDecision.objects.bulk_create(decisions)
-    _refresh_outcomes(files)
+    _refresh_outcomes(deliberation, files)
     return len(files)
 
 
-def _refresh_outcomes(files):
+def _refresh_outcomes(deliberation, files):
     """Each file's outcome, by the rules, from its decisions and the blocs the candidate already held."""
-    outcomes = selectors.file_outcomes([file.pk for file in files])
+    outcomes = selectors.file_outcomes(deliberation, [file.pk for file in files])
     for file in files:
         outcome = outcomes[file.pk]
         file.outcome, file.outcome_reason = outcome.outcome, outcome.reason
@@ -292,7 +292,7 @@ def decide_bloc(bloc_decision, user, ruling, justification="", recommendations=N
     bloc_decision.decided_by = user
     bloc_decision.decided_at = timezone.now()
     bloc_decision.save()
-    _refresh_outcomes([bloc_decision.file])
+    _refresh_outcomes(bloc_decision.file.deliberation, [bloc_decision.file])
     return bloc_decision
 
 
@@ -310,7 +310,7 @@ def sign_deliberation(deliberation, user, password) -> Deliberation:
     )
     if not files:
         raise DeliberationError(_("Aucun dossier n'est présenté : il n'y a rien à signer."))
-    _refresh_outcomes(files)
+    _refresh_outcomes(deliberation, files)
     held = selectors.held_bloc_codes([file.candidate_id for file in files])
     acquired, awards, record = [], [], []
     for file in files:

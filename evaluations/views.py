@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.text import slugify
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from candidates.models import Exam
 from candidates.roles import PROFESSIONAL_JURY, is_national_jury_member
+from cqp_site.pdf import pdf_response
 
 from . import grids, selectors, services
 from .forms import GridForm, SignatureForm
@@ -252,16 +253,11 @@ def grid_pdf(request, exam):
 
 def grid_pdf_response(request, exam):
     """The grid of an exam as a PDF, for the candidate's file."""
-    from weasyprint import HTML
-
     page = selectors.grid_page(exam)
     form = GridForm(page.layout, state=page.state, revision=page.revision)
-    html = render_to_string(
+    return pdf_response(
         "evaluations/grid_pdf.html",
         {"exam": exam, "page": page, "rows": _rows(form, page, page.state)},
+        f"grille-{exam.pk}-{slugify(exam.candidate.last_name)}.pdf",
         request=request,
     )
-    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
-    filename = f"grille-{exam.pk}-{slugify(exam.candidate.last_name)}.pdf"
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response

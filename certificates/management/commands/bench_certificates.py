@@ -12,6 +12,7 @@ from django.db import connections
 from candidates.models import Candidate
 from certificates import services, signing
 from certificates.models import Certificate, CertificateKind
+from cqp_site.pdf import html_to_pdf
 from evaluations.models import Deliberation
 from referentials.models import Certification
 
@@ -37,7 +38,7 @@ def _produce(number):
     """Everything a worker does for one certificate, but the database row: HTML and QR, render, sign, store."""
     certificate = _certificate(number)
     html = services.certificate_html(certificate, STATE["parts"])
-    pdf = signing.sign_pdf(services.render_pdf(html), reason=certificate.number)
+    pdf = signing.sign_pdf(html_to_pdf(html), reason=certificate.number)
     (STATE["directory"] / f"{certificate.number}.pdf").write_bytes(pdf)
     return hashlib.sha256(pdf).hexdigest()
 
@@ -74,13 +75,13 @@ class Command(BaseCommand):
         certificate = _certificate(1)
         url = services.verify_url(certificate)
         html = services.certificate_html(certificate, STATE["parts"])
-        pdf = services.render_pdf(html)
+        pdf = html_to_pdf(html)
         signed = signing.sign_pdf(pdf, reason=certificate.number)
         path = STATE["directory"] / "sample.pdf"
         stages = [
             ("QR (dans HTML)", lambda: services.qr_data_uri(url)),
             ("HTML et QR", lambda: services.certificate_html(certificate, STATE["parts"])),
-            ("rendu", lambda: services.render_pdf(html)),
+            ("rendu", lambda: html_to_pdf(html)),
             ("signature PAdES", lambda: signing.sign_pdf(pdf, reason=certificate.number)),
             ("stockage", lambda: path.write_bytes(signed) and hashlib.sha256(signed).hexdigest()),
         ]
@@ -90,7 +91,7 @@ class Command(BaseCommand):
         # The baseline and the whole certificate, measured alternately so that noise hits both alike.
         bare, whole = [], []
         for number in range(repeat):
-            bare.append(_median_ms(lambda: services.render_pdf(html), 1)[0])
+            bare.append(_median_ms(lambda: html_to_pdf(html), 1)[0])
             whole.append(_median_ms(lambda n=number: _produce(n + 1), 1)[0])
         bare_ms, whole_ms = statistics.median(bare), statistics.median(whole)
         self.stdout.write(f"  {'certificat complet':<24} {whole_ms:8.1f}")
