@@ -33,5 +33,9 @@ def grant_administrator_permissions(**kwargs):
         group.permissions.add(*Permission.objects.filter(content_type__app_label__in=ADMINISTERED_APPS))
 
 
+def is_professional_jury_member(user):
+    return user.is_authenticated and user.groups.filter(name=PROFESSIONAL_JURY).exists()
+
+
 def is_national_jury_member(user):
     return user.is_authenticated and user.groups.filter(name=NATIONAL_JURY).exists()

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from candidates.models import Exam
-from candidates.roles import PROFESSIONAL_JURY, is_national_jury_member
+from candidates.roles import is_national_jury_member, is_professional_jury_member
 from cqp_site.pdf import pdf_response
 
 from . import grids, selectors, services
@@ -29,7 +29,7 @@ def jury_member_required(view):
     @login_required
     @wraps(view)
     def wrapper(request, *args, pk=None, **kwargs):
-        if not request.user.groups.filter(name=PROFESSIONAL_JURY).exists():
+        if not is_professional_jury_member(request.user):
             raise PermissionDenied(_("Cet espace est réservé aux membres des jurys professionnels."))
         if pk is None:
             return view(request, *args, **kwargs)
@@ -45,7 +45,7 @@ def jury_member_required(view):
 @login_required
 def home(request):
     """Each role to its own place: jury members to their exams, administrators to the admin."""
-    if request.user.groups.filter(name=PROFESSIONAL_JURY).exists():
+    if is_professional_jury_member(request.user):
         return redirect("evaluations:jury_home")
     if is_national_jury_member(request.user):
         return redirect("evaluations:deliberation_list")
