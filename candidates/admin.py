@@ -6,6 +6,9 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 
+from cqp_site.admin import ResultsExportMixin
+from evaluations.exports import session_results
+
 from . import privacy
 from .formats import EXPORT_FORMATS, IMPORT_FORMATS
 from .models import (
@@ -186,6 +189,16 @@ class CandidateAdmin(ImportExportMixin, admin.ModelAdmin):
 
     fieldsets = [
         (_("Identité"), {"fields": [("last_name", "first_name"), "birth_date", "email"]}),
+        (
+            _("État civil, pour le registre de la Caisse des Dépôts"),
+            {
+                "fields": ["birth_name", "sex", "birth_place_code", ("birth_city", "birth_country")],
+                "description": _(
+                    "Requis pour déclarer un CQP ou un CCP délivré (Code du travail, article L.6113-8). "
+                    "Aucun numéro de sécurité sociale."
+                ),
+            },
+        ),
         (_("Emploi"), {"fields": ["organisation", "job_title", ("manager", "tutor"), "trainers"]}),
         (
             _("Parcours"),
@@ -255,13 +268,16 @@ class ExamInline(admin.TabularInline):
 
 
 @admin.register(CertificationSession)
-class CertificationSessionAdmin(admin.ModelAdmin):
+class CertificationSessionAdmin(ResultsExportMixin, admin.ModelAdmin):
     list_display = ["name", "certification", "starts_on", "ends_on", "place", "remote", "exam_count", "candidate_count"]
     list_filter = ["certification__code", "remote", "starts_on"]
     search_fields = ["name", "place"]
     list_select_related = ["certification"]
     date_hierarchy = "starts_on"
     inlines = [ExamInline]
+    actions = ["export_results_csv", "export_results_xlsx"]
+    results = staticmethod(session_results)
+    results_name = "resultats-sessions"
 
     def get_queryset(self, request):
         return (

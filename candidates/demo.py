@@ -52,6 +52,16 @@ ORGANISATIONS = [
 ]
 
 
+# What the register of the Caisse des Dépôts needs on a holder. Manon Perrin's is not filled in yet.
+CIVIL_IDENTITIES = {
+    "Martin": {"sex": "F", "birth_name": "Durand", "birth_place_code": "75115", "birth_city": "Paris 15e"},
+    "Lambert": {"sex": "M", "birth_place_code": "33063", "birth_city": "Bordeaux"},
+    "Diallo": {"sex": "F", "birth_place_code": "99341", "birth_city": "Dakar", "birth_country": "Sénégal"},
+    "Robert": {"sex": "M", "birth_place_code": "33281", "birth_city": "Mérignac"},
+    "Fontaine": {"sex": "F", "birth_place_code": "69123", "birth_city": "Lyon"},
+}
+
+
 def _create(model, **fields):
     instance = model(**fields)
     instance.full_clean()
@@ -160,6 +170,7 @@ def load_demo(today=None):
             first_name=first_name,
             last_name=last_name,
             birth_date=birth_date,
+            **CIVIL_IDENTITIES.get(last_name, {}),
             email=_email(first_name, last_name),
             organisation=org[organisation],
             certification=certification,

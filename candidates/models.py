@@ -8,6 +8,7 @@ import datetime
 import pgtrigger
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -173,6 +174,17 @@ class Route(models.TextChoices):
     VAE = "vae", _("VAE")
 
 
+class Sex(models.TextChoices):
+    FEMALE = "F", _("Femme")
+    MALE = "M", _("Homme")
+
+
+BIRTH_PLACE_CODE = RegexValidator(
+    r"^(\d{5}|2[AB]\d{3})$",
+    _("Le code INSEE du lieu de naissance a 5 caractères : 75115, 2A004, ou 99xxx pour l'étranger."),
+)
+
+
 class CandidateQuerySet(models.QuerySet):
     def with_progress(self):
         """Annotate the blocs of the target CQP, and how many the candidate holds through any CQP."""
@@ -195,6 +207,20 @@ class Candidate(models.Model):
     last_name = models.CharField(_("nom"), max_length=100)
     first_name = models.CharField(_("prénom"), max_length=100)
     birth_date = models.DateField(_("date de naissance"))
+    # The holder's civil identity, which the register of the Caisse des Dépôts requires (article L.6113-8).
+    birth_name = models.CharField(
+        _("nom de naissance"), max_length=100, blank=True, help_text=_("Laisser vide s'il est le même que le nom.")
+    )
+    sex = models.CharField(_("sexe (état civil)"), max_length=1, choices=Sex.choices, blank=True)
+    birth_place_code = models.CharField(
+        _("code INSEE du lieu de naissance"),
+        max_length=5,
+        blank=True,
+        validators=[BIRTH_PLACE_CODE],
+        help_text=_("Code de la commune (75115, 2A004) ; pour une naissance à l'étranger, 99 et le code du pays."),
+    )
+    birth_city = models.CharField(_("commune de naissance"), max_length=100, blank=True)
+    birth_country = models.CharField(_("pays de naissance"), max_length=100, blank=True)
     email = models.EmailField(_("courriel"), blank=True)
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="candidates", verbose_name=_("organisme employeur")
@@ -253,6 +279,10 @@ class Candidate(models.Model):
     @property
     def branch(self):
         return self.organisation.branch
+
+    @property
+    def holder_birth_name(self):
+        return self.birth_name or self.last_name
 
     def acquired_bloc_codes(self):
         """Codes of every bloc the candidate holds, through any CQP and version: acquired for good."""

@@ -2,7 +2,7 @@
 
 Erasing keeps what the certification process needs to stay true (exams, signed grids, decisions,
 acquired blocs, all linked to an anonymous record) and removes who the candidate was: name,
-birth date, email, job, the people around them, the carnet de suivi, and the audit trail's copies
+birth date and place, sex, email, job, the people around them, the carnet de suivi, and the audit trail's copies
 of those values. It is the one place allowed past the audit trail's append-only trigger.
 """
 
@@ -53,6 +53,11 @@ def export_candidate(candidate) -> dict:
             "nom": candidate.last_name,
             "prénom": candidate.first_name,
             "date de naissance": _day(candidate.birth_date),
+            "nom de naissance": candidate.birth_name,
+            "sexe": candidate.sex,
+            "code INSEE du lieu de naissance": candidate.birth_place_code,
+            "commune de naissance": candidate.birth_city,
+            "pays de naissance": candidate.birth_country,
             "courriel": candidate.email,
         },
         "emploi": {
@@ -116,6 +121,8 @@ def erase_candidate(candidate) -> Candidate:
     candidate.first_name = "—"
     candidate.birth_date = ERASED_BIRTH_DATE
     candidate.email = candidate.job_title = ""
+    for field in ("birth_name", "sex", "birth_place_code", "birth_city", "birth_country"):
+        setattr(candidate, field, "")
     candidate.manager = candidate.tutor = None
     candidate.save()
     return candidate

@@ -13,7 +13,7 @@ from import_export import fields, resources, widgets
 
 from referentials.models import Certification
 
-from .models import Candidate, Organisation, Person, Route
+from .models import Candidate, Organisation, Person, Route, Sex
 
 
 class LookupWidget(widgets.ForeignKeyWidget):
@@ -66,6 +66,20 @@ class RouteWidget(widgets.Widget):
         return str(Route(value).label) if value else ""
 
 
+class SexWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        text = str(value or "").strip()
+        for sex in Sex:
+            if text.lower() in {sex.value.lower(), str(sex.label).lower()}:
+                return sex.value
+        if not text:
+            return ""
+        raise ValueError(_("Sexe « %(value)s » inconnu (F ou M).") % {"value": value})
+
+    def render(self, value, obj=None, **kwargs):
+        return value or ""
+
+
 class FrenchDateWidget(widgets.Widget):
     """Dates as 31/12/2024 or 2024-12-31, or real dates from a spreadsheet."""
 
@@ -98,6 +112,11 @@ class CandidateResource(resources.ModelResource):
     last_name = fields.Field("last_name", "Nom")
     first_name = fields.Field("first_name", "Prénom")
     birth_date = fields.Field("birth_date", "Date de naissance", widget=FrenchDateWidget())
+    birth_name = fields.Field("birth_name", "Nom de naissance")
+    sex = fields.Field("sex", "Sexe", widget=SexWidget())
+    birth_place_code = fields.Field("birth_place_code", "Code INSEE du lieu de naissance")
+    birth_city = fields.Field("birth_city", "Commune de naissance")
+    birth_country = fields.Field("birth_country", "Pays de naissance")
     email = fields.Field("email", "Courriel")
     organisation = fields.Field(
         "organisation",
@@ -119,6 +138,11 @@ class CandidateResource(resources.ModelResource):
             "last_name",
             "first_name",
             "birth_date",
+            "birth_name",
+            "sex",
+            "birth_place_code",
+            "birth_city",
+            "birth_country",
             "email",
             "organisation",
             "job_title",

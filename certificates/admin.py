@@ -1,14 +1,17 @@
+from django.conf import settings
 from django.contrib import admin, messages
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from cqp_site.admin import ReadOnlyAdminMixin
+from cqp_site.spreadsheets import dataset_response
 
-from . import services
+from . import register, services
 from .forms import RevocationForm
 from .models import Certificate, IssuingRun
 
@@ -39,6 +42,29 @@ class CertificateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "revocation",
     ]
     readonly_fields = fields
+    actions = ["register_csv", "register_xml"]
+
+    @admin.action(description=_("Registre des titulaires pour la Caisse des Dépôts (CSV)"))
+    def register_csv(self, request, queryset):
+        try:
+            dataset = register.as_dataset(register.entries(queryset))
+        except register.RegisterError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return None
+        return dataset_response(dataset, "csv", f"registre-titulaires-{timezone.localdate():%Y-%m-%d}")
+
+    @admin.action(description=_("Registre des titulaires pour la Caisse des Dépôts (XML, CQP)"))
+    def register_xml(self, request, queryset):
+        try:
+            data = register.as_cdc_xml(
+                register.entries(queryset), settings.CDC_CLIENT_ID, settings.CDC_CONTRACT_ID, timezone.localtime()
+            )
+        except register.RegisterError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return None
+        response = HttpResponse(data, content_type="application/xml")
+        response["Content-Disposition"] = f'attachment; filename="flux-cdc-{timezone.localdate():%Y-%m-%d}.xml"'
+        return response
 
     @admin.display(description=_("validité"))
     def validity(self, certificate):

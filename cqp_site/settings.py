@@ -171,6 +171,12 @@ CERTIFICATE_P12_PATH = Path(env("CERTIFICATE_P12_PATH", str(BASE_DIR / "var" / "
 CERTIFICATE_P12_PASSPHRASE = env("CERTIFICATE_P12_PASSPHRASE", "demo-signature-ucanss" if DEBUG else "")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# The register of certificate holders sent to the Caisse des Dépôts (Code du travail, L.6113-8):
+# Ucanss's customer number there (8 characters, as sender and as certifier) and its contract number,
+# both given by the Caisse des Dépôts when the certifier account is opened.
+CDC_CLIENT_ID = env("CDC_CLIENT_ID", "")
+CDC_CONTRACT_ID = env("CDC_CONTRACT_ID", "")
+
 # Background work (issuing certificates in bulk): Django's tasks API (the django-tasks backport).
 # The default backend keeps tasks in the database (worker: `manage.py db_worker`); with
 # TASKS_BACKEND=rq they go to Redis (REDIS_URL; worker: `manage.py rqworker default`).

@@ -1,13 +1,12 @@
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import Count
-from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from candidates.admin import SessionFilter
 from candidates.roles import NATIONAL_JURY
-from cqp_site.admin import ReadOnlyAdminMixin
+from cqp_site.admin import ReadOnlyAdminMixin, ResultsExportMixin
 
 from .exports import deliberation_results
 from .models import Deliberation, Grid, GridEvent, Signature
@@ -52,7 +51,7 @@ class GridAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Deliberation)
-class DeliberationAdmin(admin.ModelAdmin):
+class DeliberationAdmin(ResultsExportMixin, admin.ModelAdmin):
     """Administrators prepare deliberations (date, members, president, sessions); the national joint
     jury holds and signs them on its own screens. A signed deliberation is read-only."""
 
@@ -65,29 +64,11 @@ class DeliberationAdmin(admin.ModelAdmin):
     readonly_fields = ["status", "signed_at", "digest"]
 
     actions = ["issue_certificates", "export_results_csv", "export_results_xlsx"]
+    results = staticmethod(deliberation_results)
+    results_name = "resultats-deliberations"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("president").annotate(file_total=Count("files"))
-
-    @admin.action(description=_("Exporter les résultats (CSV)"))
-    def export_results_csv(self, request, queryset):
-        return self._export(queryset, "csv", "text/csv; charset=utf-8")
-
-    @admin.action(description=_("Exporter les résultats (Excel)"))
-    def export_results_xlsx(self, request, queryset):
-        return self._export(queryset, "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-    def _export(self, queryset, file_format, content_type):
-        deliberation = queryset.order_by("held_on").first()
-        data = deliberation_results(deliberation).export(
-            file_format, **({"delimiter": ";"} if file_format == "csv" else {})
-        )
-        if file_format == "csv":
-            data = "\ufeff" + data  # Excel in French reads UTF-8 with its BOM
-        response = HttpResponse(data, content_type=content_type)
-        name = f"resultats-{deliberation.held_on:%Y-%m-%d}-{deliberation.pk}.{file_format}"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
 
     @admin.action(description=_("Délivrer les certificats (CCP et CQP) des délibérations signées"))
     def issue_certificates(self, request, queryset):

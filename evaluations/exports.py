@@ -1,14 +1,19 @@
-"""A deliberation's results as a spreadsheet (CSV for any tool, Excel), French headers, formula-safe."""
+"""Results as spreadsheets (CSV for any tool, Excel), French headers, formula-safe: a deliberation's
+decisions, and a session's exams with their outcome so far."""
 
 import tablib
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from candidates.models import Exam
+from cqp_site.spreadsheets import safe_row
+
+from . import selectors
+from .models import BlocDecision, CandidateFile, DeliberationStatus, GridStatus, Opinion, Ruling
+
+CANDIDATE_HEADERS = ["Nom", "Prénom", "Date de naissance", "Organisme", "CQP", "Voie"]
 HEADERS = [
-    "Nom",
-    "Prénom",
-    "Date de naissance",
-    "Organisme",
-    "CQP",
-    "Voie",
+    *CANDIDATE_HEADERS,
     "Bloc",
     "Résultat calculé",
     "Avis du jury professionnel",
@@ -17,35 +22,45 @@ HEADERS = [
     "Préconisations",
     "Issue du dossier",
 ]
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+SESSION_HEADERS = [
+    "Session",
+    *CANDIDATE_HEADERS,
+    "Date de l'épreuve",
+    "Bloc",
+    "État de la grille",
+    "Résultat calculé",
+    "Avis du jury professionnel",
+    "Décision du jury paritaire national",
+    "Délibération",
+]
 
 
-def safe(value):
-    """A text cell never starts a formula when a spreadsheet opens it (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+def _candidate_cells(candidate):
+    return [
+        candidate.last_name,
+        candidate.first_name,
+        candidate.birth_date.strftime("%d/%m/%Y"),
+        candidate.organisation.name,
+        candidate.certification.code,
+        candidate.get_route_display(),
+    ]
 
 
-def deliberation_results(deliberation) -> tablib.Dataset:
+def deliberation_results(deliberations) -> tablib.Dataset:
+    """One row per bloc decided, for every file of the deliberations."""
     dataset = tablib.Dataset(headers=HEADERS, title="Résultats")
     files = (
-        deliberation.files.select_related("candidate__certification", "candidate__organisation")
+        CandidateFile.objects.filter(deliberation__in=deliberations)
+        .select_related("candidate__certification", "candidate__organisation")
         .prefetch_related("blocs__bloc")
-        .order_by("candidate__last_name", "candidate__first_name", "pk")
+        .order_by("deliberation__held_on", "candidate__last_name", "candidate__first_name", "pk")
     )
     for file in files:
-        candidate = file.candidate
         for decision in sorted(file.blocs.all(), key=lambda d: d.bloc.code):
             dataset.append(
-                [
-                    safe(value)
-                    for value in (
-                        candidate.last_name,
-                        candidate.first_name,
-                        candidate.birth_date.strftime("%d/%m/%Y"),
-                        candidate.organisation.name,
-                        candidate.certification.code,
-                        candidate.get_route_display(),
+                safe_row(
+                    [
+                        *_candidate_cells(file.candidate),
                         decision.bloc.code,
                         decision.get_computed_display(),
                         decision.get_opinion_display(),
@@ -53,7 +68,51 @@ def deliberation_results(deliberation) -> tablib.Dataset:
                         decision.justification,
                         decision.recommendations,
                         file.get_outcome_display(),
-                    )
-                ]
+                    ]
+                )
+            )
+    return dataset
+
+
+def session_results(sessions) -> tablib.Dataset:
+    """One row per exam and bloc: where its grid stands, its result by the rules once the jury signed,
+    the jury's opinion, and the national joint jury's decision once its deliberation is signed."""
+    dataset = tablib.Dataset(headers=SESSION_HEADERS, title="Résultats")
+    exams = list(
+        Exam.objects.filter(session__in=sessions)
+        .select_related("session", "candidate__certification", "candidate__organisation", "bloc", "grid")
+        .order_by("session__starts_on", "session__pk", "candidate__last_name", "candidate__first_name", "scheduled_at")
+    )
+    signed = [exam.grid for exam in exams if getattr(exam, "grid", None) and exam.grid.status == GridStatus.SIGNED]
+    graded = selectors.graded_blocs(signed)
+    decided = {
+        (decision.grid_id, decision.bloc_id): decision
+        for decision in BlocDecision.objects.filter(
+            grid__in=signed, file__deliberation__status=DeliberationStatus.SIGNED
+        ).select_related("file__deliberation")
+    }
+    for exam in exams:
+        grid = getattr(exam, "grid", None)
+        day = timezone.localtime(exam.scheduled_at).strftime("%d/%m/%Y")
+        prefix = [exam.session.name, *_candidate_cells(exam.candidate), day]
+        status = grid.get_status_display() if grid else _("Pas encore ouverte")
+        if grid is None or grid.pk not in graded:
+            bloc = exam.bloc.code if exam.bloc else _("Tous les blocs non détenus")
+            dataset.append(safe_row([*prefix, bloc, status, "", "", "", ""]))
+            continue
+        for bloc, decision, opinion, _comment, _recommendations in graded[grid.pk]:
+            national = decided.get((grid.pk, bloc.pk))
+            dataset.append(
+                safe_row(
+                    [
+                        *prefix,
+                        bloc.code,
+                        status,
+                        Ruling.VALIDATED.label if decision.is_acquired else Ruling.NOT_VALIDATED.label,
+                        Opinion(opinion).label if opinion else "",
+                        national.get_decision_display() if national else "",
+                        str(national.file.deliberation) if national else "",
+                    ]
+                )
             )
     return dataset

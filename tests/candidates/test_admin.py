@@ -271,3 +271,27 @@ def test_import_refuses_an_xml_bomb_spreadsheet(ucanss_admin, world):
     assert response.status_code == 200 and response.context.get("confirm_form") is None
     assert "pendant la lecture du fichier" in response.content.decode()
     assert Candidate.objects.count() == 1
+
+
+def test_import_reads_the_civil_identity_columns_and_names_their_errors(ucanss_admin, world):
+    header = CSV_HEADER.strip() + ";Nom de naissance;Sexe;Code INSEE du lieu de naissance;Commune de naissance\n"
+    good = "Durand;Chloé;12/05/1990;;CPAM de Paris;;GC;Formation;;;;;;Roux;Femme;2A004;Ajaccio\n"
+    bad = "Petit;Omar;03/02/1988;;CPAM de Paris;;GC;Formation;;;;;;;X;7511;Paris\n"
+    response = _import(ucanss_admin, header + good + bad)
+    errors = {
+        row.number: {field: [str(e) for e in errs] for field, errs in row.error_dict.items()}
+        for row in response.context["result"].invalid_rows
+    }
+    assert errors == {
+        3: {
+            "Sexe": ["Sexe « X » inconnu (F ou M)."],
+            "Code INSEE du lieu de naissance": [
+                "Le code INSEE du lieu de naissance a 5 caractères : 75115, 2A004, ou 99xxx pour l'étranger."
+            ],
+        }
+    }
+    response = _import(ucanss_admin, header + good)
+    ucanss_admin.post(reverse("admin:candidates_candidate_process_import"), response.context["confirm_form"].initial)
+    durand = Candidate.objects.get(last_name="Durand")
+    identity = (durand.birth_name, durand.sex, durand.birth_place_code, durand.birth_city)
+    assert identity == ("Roux", "F", "2A004", "Ajaccio")

@@ -37,6 +37,11 @@ def test_the_export_holds_everything_on_the_candidate(demo_exams):
         "nom": "Martin",
         "prénom": "Léa",
         "date de naissance": "1992-04-17",
+        "nom de naissance": "Durand",
+        "sexe": "F",
+        "code INSEE du lieu de naissance": "75115",
+        "commune de naissance": "Paris 15e",
+        "pays de naissance": "",
         "courriel": "lea.martin@demo.invalid",
     }
     assert data["emploi"]["manager"] == "Marc Petit" and data["emploi"]["formateurs"] == ["Thomas Girard"]
@@ -59,6 +64,7 @@ def test_erasing_keeps_the_process_and_removes_the_person(demo_exams):
         None,
         None,
     )
+    assert (lea.birth_name, lea.sex, lea.birth_place_code, lea.birth_city, lea.birth_country) == ("",) * 5
     assert lea.trainers.count() == lea.attestations.count() == 0
     assert Exam.objects.filter(candidate=lea).count() == 3
     if connection.vendor == "postgresql":

@@ -6,16 +6,19 @@ import io
 import openpyxl
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from candidates.demo import PASSWORD
-from candidates.models import Candidate
+from candidates.models import Candidate, CertificationSession
 from evaluations import services
-from evaluations.exports import HEADERS
+from evaluations.exports import HEADERS, SESSION_HEADERS
 
 from .conftest import exam_of
-from .test_deliberations import SPRING, deliberation_for, run_exam, user
+from .test_deliberations import SPRING, WINTER, deliberation_for, run_exam, user
 
 pytestmark = pytest.mark.django_db
+
+COS_WINTER = "CQP COS — session d'hiver"
 
 EXPECTED = [
     ["=cmd", "Chloé", "30/09/1994", "CPAM de Paris", "GC", "Formation", "GRU", "Bloc non validé",
@@ -64,3 +67,41 @@ def test_excel_export_reads_back(client, deliberation):
     rows = [[cell if cell is not None else "" for cell in row] for row in sheet.iter_rows(values_only=True)]
     assert rows[0] == HEADERS
     assert unescaped(rows[1:]) == EXPECTED
+
+
+def test_session_results_show_each_exam_where_it_stands_and_read_back(client, deliberation, django_assert_num_queries):
+    services.sign_deliberation(deliberation, user("jpn"), PASSWORD)
+    client.login(username="gestionnaire", password=PASSWORD)
+    sessions = list(CertificationSession.objects.values_list("pk", flat=True))
+    with django_assert_num_queries(14):  # the same for one session as for three
+        response = client.post(
+            reverse("admin:candidates_certificationsession_changelist"),
+            {"action": "export_results_xlsx", "_selected_action": sessions},
+        )
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = [[cell if cell is not None else "" for cell in row] for row in sheet.iter_rows(values_only=True)]
+    assert rows[0] == SESSION_HEADERS
+
+    def on(last_name, bloc=None):
+        return timezone.localtime(exam_of(last_name, bloc).scheduled_at).strftime("%d/%m/%Y")
+
+    lea = ["Martin", "Léa", "17/04/1992", "CPAM de Paris", "GC", "Formation"]
+    chloe = ["'=cmd", "Chloé", "30/09/1994", "CPAM de Paris", "GC", "Formation"]
+    yanis = ["Robert", "Yanis", "23/01/1996", "CAF de la Gironde", "COS", "Formation"]
+    signed = f"Délibération du jury paritaire national ({deliberation.held_on:%d/%m/%Y})"
+    favourable, unfavourable = "Avis favorable à la validation du bloc", "Avis défavorable à la validation du bloc"
+    not_open = ["Pas encore ouverte", "", "", "", ""]
+    assert rows[1:] == [
+        [SPRING, *chloe, on("=cmd", "GRU"), "GRU", "Signée par le jury", "Bloc non validé", unfavourable,
+         "Bloc non validé", signed],
+        [SPRING, *lea, on("Martin", "GRU"), "GRU", "Signée par le jury", "Bloc validé", favourable,
+         "Bloc validé", signed],
+        [SPRING, *lea, on("Martin", "MDR"), "MDR", "Signée par le jury", "Bloc validé", favourable,
+         "Bloc validé", signed],
+        [WINTER, *chloe, on("=cmd", "MDR"), "MDR", *not_open],
+        [WINTER, "Lambert", "Hugo", "02/11/1985", "CAF de la Gironde", "GC", "VAE", on("Lambert"),
+         "Tous les blocs non détenus", *not_open],
+        [WINTER, *lea, on("Martin", "GDU"), "GDU", *not_open],
+        [COS_WINTER, *yanis, on("Robert", "GRU"), "GRU", *not_open],
+        [COS_WINTER, *yanis, on("Robert", "MDR"), "MDR", *not_open],
+    ]  # fmt: skip

@@ -1,0 +1,240 @@
+"""The register of certificate holders a certifier sends to the Caisse des Dépôts (Code du travail,
+article L.6113-8): one entry per CQP or CCP issued and not revoked.
+
+As CSV (every entry, French headers), and as the XML flux of the Caisse des Dépôts' "accrochage
+certificateurs" (namespace urn:cdc:cpf:pc5:schema:1.0.0, structure of its public guide and example),
+which records certifications obtained: the CQP entries. A CCP is a bloc of competences, not a
+certification registered on its own, so it goes in the CSV only. The README documents each field.
+No social-security number: the flux identifies holders by their civil identity.
+"""
+
+import datetime
+import uuid
+from dataclasses import dataclass
+from xml.etree import ElementTree
+
+import tablib
+from django.utils.translation import gettext as _
+
+from candidates.models import Route
+from cqp_site.spreadsheets import safe_row
+
+from .models import CertificateKind
+from .services import verify_url
+
+CDC_NAMESPACE = "urn:cdc:cpf:pc5:schema:1.0.0"
+XSI_NAMESPACE = "http://www.w3.org/2001/XMLSchema-instance"
+ACCESS_MODES = {
+    Route.TRAINING: "FORMATION_CONTINUE_HORS_CONTRAT_DE_PROFESSIONNALISATION",
+    Route.VAE: "VAE",
+}
+HEADERS = [
+    "Numéro du certificat",
+    "Type",
+    "CQP",
+    "Intitulé de la certification",
+    "Numéro RNCP",
+    "Niveau",
+    "Bloc",
+    "Intitulé du bloc",
+    "Nom de naissance",
+    "Nom d'usage",
+    "Prénom",
+    "Date de naissance",
+    "Sexe",
+    "Code INSEE du lieu de naissance",
+    "Commune de naissance",
+    "Pays de naissance",
+    "Voie d'accès",
+    "Date d'obtention",
+    "Adresse de vérification",
+]
+
+
+class RegisterError(Exception):
+    """A register that cannot be produced, with the message to show."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    number: str
+    kind: str
+    certification_code: str
+    certification_title: str
+    rncp: str
+    level: int
+    bloc_code: str
+    bloc_title: str
+    birth_name: str
+    usage_name: str  # empty when it is the birth name
+    first_name: str
+    birth_date: datetime.date
+    sex: str
+    birth_place_code: str
+    birth_city: str
+    birth_country: str
+    route: str
+    obtained_on: datetime.date
+    verification_url: str
+
+
+def entries(certificates) -> list[Entry]:
+    """The register's entries for these certificates, revoked ones left out (3 queries)."""
+    certificates = (
+        certificates.filter(revoked_at__isnull=True)
+        .select_related("candidate", "certification", "bloc")
+        .order_by("issued_on", "number")
+    )
+    result = []
+    for certificate in certificates:
+        candidate, certification, bloc = certificate.candidate, certificate.certification, certificate.bloc
+        birth_name = candidate.holder_birth_name
+        result.append(
+            Entry(
+                number=certificate.number,
+                kind=certificate.kind,
+                certification_code=certification.code,
+                certification_title=certification.title,
+                rncp=f"RNCP{certification.rncp_number}",
+                level=certification.level,
+                bloc_code=bloc.code if bloc else "",
+                bloc_title=bloc.title if bloc else "",
+                birth_name=birth_name,
+                usage_name=candidate.last_name if candidate.last_name != birth_name else "",
+                first_name=candidate.first_name,
+                birth_date=candidate.birth_date,
+                sex=candidate.sex,
+                birth_place_code=candidate.birth_place_code,
+                birth_city=candidate.birth_city,
+                birth_country=candidate.birth_country,
+                route=candidate.route,
+                obtained_on=certificate.issued_on,
+                verification_url=verify_url(certificate),
+            )
+        )
+    return result
+
+
+def identity_gaps(register: list[Entry]) -> list[str]:
+    """What the register lacks on each holder, in French; empty when it can be sent."""
+    gaps = {}
+    for entry in register:
+        missing = [
+            label
+            for label, value in ((_("sexe"), entry.sex), (_("code INSEE du lieu de naissance"), entry.birth_place_code))
+            if not value
+        ]
+        if missing:
+            name = f"{entry.first_name} {entry.usage_name or entry.birth_name}"
+            gaps[name] = _("%(holder)s : %(missing)s manquant") % {"holder": name, "missing": ", ".join(missing)}
+    return list(gaps.values())
+
+
+def _complete(register):
+    gaps = identity_gaps(register)
+    if gaps:
+        raise RegisterError(
+            _("Le registre ne peut pas être produit : l'état civil de %(count)s titulaire(s) est incomplet (%(gaps)s).")
+            % {"count": len(gaps), "gaps": " ; ".join(gaps)}
+        )
+    return register
+
+
+def as_dataset(register: list[Entry]) -> tablib.Dataset:
+    """Every entry, CQP and CCP, as a table; refused while a holder's civil identity is incomplete."""
+    dataset = tablib.Dataset(headers=HEADERS, title="Registre")
+    for entry in _complete(register):
+        dataset.append(
+            safe_row(
+                [
+                    entry.number,
+                    entry.kind,
+                    entry.certification_code,
+                    entry.certification_title,
+                    entry.rncp,
+                    entry.level,
+                    entry.bloc_code,
+                    entry.bloc_title,
+                    entry.birth_name,
+                    entry.usage_name,
+                    entry.first_name,
+                    entry.birth_date.strftime("%d/%m/%Y"),
+                    entry.sex,
+                    entry.birth_place_code,
+                    entry.birth_city,
+                    entry.birth_country,
+                    Route(entry.route).label,
+                    entry.obtained_on.strftime("%d/%m/%Y"),
+                    entry.verification_url,
+                ]
+            )
+        )
+    return dataset
+
+
+def as_cdc_xml(register: list[Entry], client_id: str, contract_id: str, now: datetime.datetime) -> bytes:
+    """The CQP entries as one flux of the Caisse des Dépôts, grouped by RNCP number."""
+    if not (len(client_id) == 8 and client_id.isalnum() and 1 <= len(contract_id) <= 20):
+        raise RegisterError(
+            _(
+                "Les identifiants de l'Ucanss auprès de la Caisse des Dépôts ne sont pas configurés : "
+                "CDC_CLIENT_ID (8 caractères) et CDC_CONTRACT_ID (1 à 20 caractères)."
+            )
+        )
+    awards = [entry for entry in _complete(register) if entry.kind == CertificateKind.CQP]
+    if not awards:
+        raise RegisterError(_("Aucun CQP dans la sélection : le flux de la Caisse des Dépôts ne porte que les CQP."))
+
+    def element(parent, name, text=None, nil=False):
+        node = ElementTree.SubElement(parent, f"{{{CDC_NAMESPACE}}}{name}")
+        if nil:
+            node.set(f"{{{XSI_NAMESPACE}}}nil", "true")
+        elif text is not None:
+            node.text = str(text)
+        return node
+
+    root = ElementTree.Element(f"{{{CDC_NAMESPACE}}}flux")
+    element(root, "idFlux", uuid.uuid4())
+    element(root, "horodatage", now.isoformat(timespec="seconds"))
+    sender = element(root, "emetteur")
+    element(sender, "idClient", client_id)
+    certifier = element(element(sender, "certificateurs"), "certificateur")
+    element(certifier, "idClient", client_id)
+    element(certifier, "idContrat", contract_id)
+    certifications = element(certifier, "certifications")
+    for rncp in sorted({entry.rncp for entry in awards}):
+        certification = element(certifications, "certification")
+        element(certification, "type", "RNCP")
+        element(certification, "code", rncp)
+        element(certification, "natureDeposant", "CERTIFICATEUR")
+        passages = element(certification, "passageCertifications")
+        for entry in (entry for entry in awards if entry.rncp == rncp):
+            passage = element(passages, "passageCertification")
+            element(passage, "idTechnique", entry.number)
+            element(passage, "obtentionCertification", "PAR_ADMISSION")
+            element(passage, "donneeCertifiee", "true")
+            element(passage, "dateDebutValidite", entry.obtained_on.isoformat())
+            element(passage, "dateFinValidite", nil=True)  # acquired for good
+            element(passage, "presenceNiveauLangueEuro", "false")
+            element(passage, "presenceNiveauNumeriqueEuro", "false")
+            element(passage, "scoring", nil=True)
+            element(passage, "mentionValidee", nil=True)
+            element(element(passage, "modalitesInscription"), "modaliteAcces", ACCESS_MODES[entry.route])
+            holder = element(element(passage, "identificationTitulaire"), "titulaire")
+            element(holder, "nomNaissance", entry.birth_name)
+            element(holder, "nomUsage", entry.usage_name or None, nil=not entry.usage_name)
+            element(holder, "prenom1", entry.first_name)
+            element(holder, "anneeNaissance", f"{entry.birth_date:%Y}")
+            element(holder, "moisNaissance", f"{entry.birth_date:%m}")
+            element(holder, "jourNaissance", f"{entry.birth_date:%d}")
+            element(holder, "sexe", entry.sex)
+            place = element(element(holder, "codeCommuneNaissance"), "codeInseeNaissance")
+            element(place, "codeInsee", entry.birth_place_code)
+            if entry.birth_city:
+                element(holder, "libelleCommuneNaissance", entry.birth_city)
+            if entry.birth_country:
+                element(holder, "libellePaysNaissance", entry.birth_country)
+    ElementTree.register_namespace("cpf", CDC_NAMESPACE)
+    ElementTree.register_namespace("xsi", XSI_NAMESPACE)
+    ElementTree.indent(root)
+    return ElementTree.tostring(root, encoding="UTF-8", xml_declaration=True)
