@@ -21,7 +21,12 @@ class CertificateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Certificates are issued from a signed deliberation and never edited nor deleted; they may be revoked."""
 
     list_display = ["number", "kind", "holder_name", "issued_on", "validity"]
-    list_filter = ["kind", "certification__code", ("revoked_at", admin.EmptyFieldListFilter), "deliberation"]
+    list_filter = [
+        "kind",
+        ("certification", admin.RelatedOnlyFieldListFilter),
+        ("revoked_at", admin.EmptyFieldListFilter),
+        "deliberation",
+    ]
     search_fields = ["number", "holder_name"]
     list_select_related = ["deliberation"]
     date_hierarchy = "issued_on"
