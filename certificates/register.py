@@ -79,7 +79,7 @@ class Entry:
 
 
 def entries(certificates) -> list[Entry]:
-    """The register's entries for these certificates, revoked ones left out (3 queries)."""
+    """The register's entries for these certificates, revoked ones left out (one query)."""
     certificates = (
         certificates.filter(revoked_at__isnull=True)
         .select_related("candidate", "certification", "bloc")
@@ -126,7 +126,8 @@ def identity_gaps(register: list[Entry]) -> list[str]:
         ]
         if missing:
             name = f"{entry.first_name} {entry.usage_name or entry.birth_name}"
-            gaps[name] = _("%(holder)s : %(missing)s manquant") % {"holder": name, "missing": ", ".join(missing)}
+            message = _("%(holder)s : %(missing)s manquant") % {"holder": name, "missing": ", ".join(missing)}
+            gaps[name, entry.birth_date] = message
     return list(gaps.values())
 
 
