@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 
 from cqp_site.admin import ResultsExportMixin
+from cqp_site.downloads import attachment
 from evaluations.exports import session_results
 
 from . import privacy
@@ -225,8 +226,7 @@ class CandidateAdmin(ImportExportMixin, admin.ModelAdmin):
     def export_personal_data(self, request, queryset):
         data = {str(candidate.pk): privacy.export_candidate(candidate) for candidate in queryset}
         response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
-        response["Content-Disposition"] = 'attachment; filename="donnees-candidats.json"'
-        return response
+        return attachment(response, "donnees-candidats.json")
 
     @admin.action(description=_("Effacer les données personnelles (candidats sans certificat)"))
     def erase_personal_data(self, request, queryset):

@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from cqp_site.admin import ReadOnlyAdminMixin
+from cqp_site.downloads import attachment
 from cqp_site.spreadsheets import dataset_response
 
 from . import register, services
@@ -67,9 +68,7 @@ class CertificateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         except register.RegisterError as error:
             self.message_user(request, str(error), messages.ERROR)
             return None
-        response = HttpResponse(data, content_type="application/xml")
-        response["Content-Disposition"] = f'attachment; filename="flux-cdc-{timezone.localdate():%Y-%m-%d}.xml"'
-        return response
+        return attachment(HttpResponse(data, content_type="application/xml"), f"flux-cdc-{timezone.localdate()}.xml")
 
     @admin.display(description=_("validité"))
     def validity(self, certificate):

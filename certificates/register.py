@@ -24,6 +24,8 @@ from .services import verify_url
 
 CDC_NAMESPACE = "urn:cdc:cpf:pc5:schema:1.0.0"
 XSI_NAMESPACE = "http://www.w3.org/2001/XMLSchema-instance"
+ElementTree.register_namespace("cpf", CDC_NAMESPACE)
+ElementTree.register_namespace("xsi", XSI_NAMESPACE)
 ACCESS_MODES = {
     Route.TRAINING: "FORMATION_CONTINUE_HORS_CONTRAT_DE_PROFESSIONNALISATION",
     Route.VAE: "VAE",
@@ -235,7 +237,5 @@ def as_cdc_xml(register: list[Entry], client_id: str, contract_id: str, now: dat
                 element(holder, "libelleCommuneNaissance", entry.birth_city)
             if entry.birth_country:
                 element(holder, "libellePaysNaissance", entry.birth_country)
-    ElementTree.register_namespace("cpf", CDC_NAMESPACE)
-    ElementTree.register_namespace("xsi", XSI_NAMESPACE)
     ElementTree.indent(root)
     return ElementTree.tostring(root, encoding="UTF-8", xml_declaration=True)

@@ -3,6 +3,8 @@
 import tablib
 from django.http import HttpResponse
 
+from .downloads import attachment
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -26,6 +28,4 @@ def dataset_response(dataset: tablib.Dataset, file_format: str, name: str) -> Ht
         data = "\ufeff" + dataset.export("csv", delimiter=";")
     else:
         data = dataset.export("xlsx")
-    response = HttpResponse(data, content_type=CONTENT_TYPES[file_format])
-    response["Content-Disposition"] = f'attachment; filename="{name}.{file_format}"'
-    return response
+    return attachment(HttpResponse(data, content_type=CONTENT_TYPES[file_format]), f"{name}.{file_format}")

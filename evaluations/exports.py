@@ -108,7 +108,7 @@ def session_results(sessions) -> tablib.Dataset:
                         *prefix,
                         bloc.code,
                         status,
-                        Ruling.VALIDATED.label if decision.is_acquired else Ruling.NOT_VALIDATED.label,
+                        Ruling.of(decision.is_acquired).label,
                         Opinion(opinion).label if opinion else "",
                         national.get_decision_display() if national else "",
                         str(national.file.deliberation) if national else "",

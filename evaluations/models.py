@@ -296,6 +296,11 @@ class Ruling(models.TextChoices):
     VALIDATED = "validated", _("Bloc validé")
     NOT_VALIDATED = "not_validated", _("Bloc non validé")
 
+    @classmethod
+    def of(cls, acquired: bool):
+        """The ruling the rules give a bloc, acquired or not."""
+        return cls.VALIDATED if acquired else cls.NOT_VALIDATED
+
 
 @audited
 class BlocDecision(FrozenModel):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from candidates.models import AcquiredBloc, CqpAward
 from candidates.roles import is_national_jury_member
@@ -34,6 +35,11 @@ class GridError(Exception):
     """A refused change, with the message to show."""
 
 
+GRID_SIGNED_MESSAGE = gettext_lazy(
+    "La grille est signée par les deux membres du jury : elle ne peut plus être modifiée."
+)
+
+
 @dataclass(frozen=True)
 class SaveResult:
     saved: bool
@@ -54,7 +60,7 @@ def _locked_grid(exam, user):
 
 def _refuse_unless_draft(grid):
     if grid.status == GridStatus.SIGNED:
-        raise GridError(_("La grille est signée par les deux membres du jury : elle ne peut plus être modifiée."))
+        raise GridError(str(GRID_SIGNED_MESSAGE))
     if grid.status == GridStatus.SUBMITTED:
         raise GridError(_("La grille est soumise aux signatures : rouvrez-la pour la modifier."))
 
@@ -161,7 +167,7 @@ def reopen_grid(exam, user) -> Grid:
     grid, _member = _locked_grid(exam, user)
     if grid.status != GridStatus.SUBMITTED:
         raise GridError(
-            _("La grille est signée par les deux membres du jury : elle ne peut plus être modifiée.")
+            str(GRID_SIGNED_MESSAGE)
             if grid.status == GridStatus.SIGNED
             else _("La grille est déjà en cours de saisie.")
         )
@@ -244,7 +250,7 @@ def add_ready_files(deliberation, user) -> int:
     decisions = []
     for exam in exams:
         for bloc, decision, opinion, comment, recommendations in graded[exam.grid.pk]:
-            ruling = Ruling.VALIDATED if decision.is_acquired else Ruling.NOT_VALIDATED
+            ruling = Ruling.of(decision.is_acquired)
             decisions.append(
                 BlocDecision(
                     file=file_of[exam.candidate_id],

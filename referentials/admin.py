@@ -5,6 +5,8 @@ from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from cqp_site.downloads import attachment
+
 from .loader import export_referential
 from .models import Bloc, Certification, CertificationBloc, Competence, Criterion, ReferentialVersion
 from .services import copy_version
@@ -258,5 +260,4 @@ class ReferentialVersionAdmin(FrozenWhenInUse, admin.ModelAdmin):
             return None
         version = queryset.get()
         response = JsonResponse(export_referential(version), json_dumps_params={"ensure_ascii": False, "indent": 2})
-        response["Content-Disposition"] = f'attachment; filename="referentiel-{version.label}.json"'
-        return response
+        return attachment(response, f"referentiel-{version.label}.json")
