@@ -1,3 +1,5 @@
+import tempfile
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.http import FileResponse, Http404, HttpResponse
@@ -7,6 +9,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 
 from cqp_site.admin import ReadOnlyAdminMixin
 from cqp_site.downloads import attachment
@@ -39,7 +42,7 @@ class CertificateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "bloc",
         "deliberation",
         "issued_on",
-        "pdf",
+        "pdf_download",
         "sha256",
         "verification",
         "revoked_at",
@@ -74,6 +77,13 @@ class CertificateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def validity(self, certificate):
         return _("révoqué") if certificate.is_revoked else _("valide")
 
+    @admin.display(description=_("PDF signé"))
+    def pdf_download(self, certificate):
+        if not certificate.pdf:
+            return _("en cours de production")
+        url = reverse("admin:certificates_certificate_pdf", args=[certificate.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Télécharger %(number)s.pdf") % {"number": certificate.number})
+
     @admin.display(description=_("page de vérification"))
     def verification(self, certificate):
         url = reverse("certificates:verify", kwargs={"code": certificate.code})
@@ -88,7 +98,22 @@ class CertificateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_urls(self):
         revoke = self.admin_site.admin_view(self.revoke_view)
-        return [path("<int:pk>/revoquer/", revoke, name="certificates_certificate_revoke"), *super().get_urls()]
+        pdf = never_cache(self.pdf_view)
+        return [
+            path("<int:pk>/revoquer/", revoke, name="certificates_certificate_revoke"),
+            path("<int:pk>/pdf/", pdf, name="certificates_certificate_pdf"),
+            *super().get_urls(),
+        ]
+
+    def pdf_view(self, request, pk):
+        """The signed PDF, streamed from storage to whoever may view certificates in the admin; 404 to
+        anyone else, signed in or not."""
+        certificate = get_object_or_404(Certificate, pk=pk)
+        if not (self.admin_site.has_permission(request) and self.has_view_permission(request, certificate)):
+            raise Http404
+        if not certificate.pdf:
+            raise Http404
+        return FileResponse(certificate.pdf.open("rb"), as_attachment=True, filename=f"{certificate.number}.pdf")
 
     def revoke_view(self, request, pk):
         certificate = get_object_or_404(Certificate, pk=pk)
@@ -134,17 +159,32 @@ class IssuingRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             run.total,
         )
 
+    @admin.display(description=_("archive"))
+    def archive(self, run):
+        if not run.finished_at:
+            return _("quand tous les certificats seront produits")
+        url = reverse("admin:certificates_issuingrun_archive", args=[run.pk])
+        return format_html('<a href="{}">{}</a>', url, services.archive_name(run))
+
     def get_urls(self):
         view = self.admin_site.admin_view(self.progress_view)
-        archive = self.admin_site.admin_view(self.archive_view)
+        archive = never_cache(self.archive_view)
         return [
             path("<int:pk>/avancement/", view, name="certificates_issuingrun_progress"),
             path("<int:pk>/archive/", archive, name="certificates_issuingrun_archive"),
             *super().get_urls(),
         ]
 
-    def progress_view(self, request, pk):
+    def _viewable_run(self, request, pk):
+        """The run, for whoever may view runs in the admin (a staff account without that permission too
+        gets 404)."""
         run = get_object_or_404(IssuingRun.objects.select_related("deliberation"), pk=pk)
+        if not (self.admin_site.has_permission(request) and self.has_view_permission(request, run)):
+            raise Http404
+        return run
+
+    def progress_view(self, request, pk):
+        run = self._viewable_run(request, pk)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Certificats de « %(deliberation)s »") % {"deliberation": run.deliberation},
@@ -154,7 +194,11 @@ class IssuingRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/certificates/progress.html", context)
 
     def archive_view(self, request, pk):
-        run = get_object_or_404(IssuingRun, pk=pk)
-        if not run.archive:
+        """The ZIP of the deliberation's certificates, made from storage when asked: a temporary file
+        (on disk past 16 MB) streamed, then gone; nothing is stored twice, nothing is left behind."""
+        run = self._viewable_run(request, pk)
+        if not run.finished_at:
             raise Http404(_("L'archive n'est pas encore prête."))
-        return FileResponse(run.archive.open("rb"), as_attachment=True, filename=run.archive.name.rsplit("/", 1)[-1])
+        output = services.write_archive(run, tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024))
+        output.seek(0)
+        return FileResponse(output, as_attachment=True, filename=services.archive_name(run))

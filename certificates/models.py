@@ -164,7 +164,11 @@ class Certificate(FrozenModel):
 
 
 class IssuingRun(models.Model):
-    """Issuing the certificates of a signed deliberation, in the background: its progress and its ZIP."""
+    """Issuing the certificates of a signed deliberation, in the background, and its progress.
+
+    `progressed_at` is when a certificate was last produced: a run that stops progressing while no
+    task waits has lost its worker, and is queued again (`services.resume_stalled_runs`). The ZIP of
+    its certificates is made when downloaded, from the stored PDFs: nothing is stored twice."""
 
     deliberation = models.OneToOneField(
         "evaluations.Deliberation", on_delete=models.PROTECT, related_name="issuing_run"
@@ -172,8 +176,8 @@ class IssuingRun(models.Model):
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(auto_now_add=True)
+    progressed_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    archive = models.FileField(upload_to="certificates/archives/", blank=True)
     error = models.TextField(blank=True)
 
     class Meta:
@@ -186,3 +190,16 @@ class IssuingRun(models.Model):
     @property
     def percent(self):
         return round(100 * self.done / self.total) if self.total else 100
+
+
+class WorkerHeartbeat(models.Model):
+    """A background worker says it is alive every WORKER_HEARTBEAT_SECONDS; /sante/ reads it."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.host}:{self.pid}"

@@ -6,7 +6,7 @@ number is never skipped nor reused. Rendering and signing are idempotent per cer
 """
 
 import hashlib
-import io
+import logging
 import zipfile
 
 import segno
@@ -19,12 +19,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from candidates.models import AcquiredBloc, CqpAward
+from cqp_site import logs
 from cqp_site.pdf import html_to_pdf
 
 from . import signing
 from .models import Certificate, CertificateKind, IssuingRun, NumberSequence
 
 BATCH_SIZE = 25
+
+logger = logging.getLogger(__name__)
 
 
 class CertificateError(Exception):
@@ -116,30 +119,49 @@ def produce_pdf(certificate) -> bool:
         reason=_("Certificat %(number)s délivré par l'Ucanss") % {"number": certificate.number},
     )
     certificate.sha256 = hashlib.sha256(pdf).hexdigest()
+    name = certificate.pdf.field.generate_filename(certificate, f"{certificate.number}.pdf")
+    if certificate.pdf.storage.exists(name):
+        # Left by an attempt whose transaction was rolled back after the file was stored: the row,
+        # locked by the caller, has no PDF, so this one file per certificate is replaced, not doubled.
+        certificate.pdf.storage.delete(name)
     certificate.pdf.save(f"{certificate.number}.pdf", ContentFile(pdf), save=False)
     certificate.save(update_fields=["pdf", "sha256"])
+    logger.info("certificate %s produced (id %s)", certificate.number, certificate.pk)
     return True
 
 
 @transaction.atomic
 def start_issuing(deliberation):
     """Number what is missing, then queue the PDFs in batches; running it again issues nothing twice."""
-    from .tasks import produce_batch
-
     number_certificates(deliberation)
     certificates = Certificate.objects.filter(deliberation=deliberation)
     run, _created = IssuingRun.objects.get_or_create(deliberation=deliberation)
     run.total = certificates.count()
     run.done = certificates.exclude(pdf="").count()
+    run.progressed_at = timezone.now()
     run.finished_at = None
     run.error = ""
     run.save()
-    missing = list(certificates.filter(pdf="").order_by("number").values_list("pk", flat=True))
+    _queue_missing(run)
+    logger.info("certificate issuing started: deliberation %s, %s certificates", deliberation.pk, run.total)
+    return run
+
+
+def _queue_missing(run):
+    """Queue, once the transaction commits, the certificates of the run that have no PDF yet."""
+    from .tasks import produce_batch
+
+    missing = list(
+        Certificate.objects.filter(deliberation_id=run.deliberation_id, pdf="")
+        .order_by("number")
+        .values_list("pk", flat=True)
+    )
     batches = [missing[start : start + BATCH_SIZE] for start in range(0, len(missing), BATCH_SIZE)]
-    transaction.on_commit(lambda: [produce_batch.enqueue(run.pk, batch) for batch in batches])
+    request_id = logs.current_request_id()
+    transaction.on_commit(lambda: [produce_batch.enqueue(run.pk, batch, request_id) for batch in batches])
     if not missing:
         transaction.on_commit(lambda: finish_run(run.pk))
-    return run
+    return len(missing)
 
 
 def produce_batch_now(run_id, certificate_ids):
@@ -151,6 +173,7 @@ def produce_batch_now(run_id, certificate_ids):
             locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
             if not locked.pdf:
                 produce_pdf(certificate)
+        IssuingRun.objects.filter(pk=run_id).update(progressed_at=timezone.now())
     run = IssuingRun.objects.get(pk=run_id)
     done = Certificate.objects.filter(deliberation_id=run.deliberation_id).exclude(pdf="").count()
     IssuingRun.objects.filter(pk=run_id).update(done=done)
@@ -160,24 +183,55 @@ def produce_batch_now(run_id, certificate_ids):
 
 @transaction.atomic
 def finish_run(run_id):
-    """The ZIP of every certificate of the deliberation, made once."""
     run = IssuingRun.objects.select_for_update().get(pk=run_id)
-    if run.finished_at:
-        return run
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+    if not run.finished_at:
+        run.done = run.total
+        run.finished_at = timezone.now()
+        run.save(update_fields=["done", "finished_at"])
+        logger.info("certificate issuing finished: deliberation %s, %s certificates", run.deliberation_id, run.total)
+    return run
+
+
+def resume_stalled_runs(*, stalled_after, queue_is_idle):
+    """Queue again what a lost worker left: the runs that have not progressed for `stalled_after`
+    while no task waits in the queue (`queue_is_idle()`), so that a run busy behind others is left
+    alone. Another worker doing the same at the same moment skips the runs locked here."""
+    resumed = 0
+    if not queue_is_idle():
+        return resumed
+    limit = timezone.now() - stalled_after
+    for run_id in IssuingRun.objects.filter(finished_at__isnull=True, progressed_at__lt=limit).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            run = (
+                IssuingRun.objects.select_for_update(skip_locked=True)
+                .filter(pk=run_id, finished_at__isnull=True, progressed_at__lt=limit)
+                .first()
+            )
+            if run is None:
+                continue
+            run.progressed_at = timezone.now()
+            run.save(update_fields=["progressed_at"])
+            missing = _queue_missing(run)
+        logger.warning(
+            "certificate issuing resumed: deliberation %s, %s certificates queued again", run.deliberation_id, missing
+        )
+        resumed += 1
+    return resumed
+
+
+def write_archive(run, output):
+    """The ZIP of every certificate of the run's deliberation, read from storage into `output`."""
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_STORED) as archive:
         for certificate in Certificate.objects.filter(deliberation_id=run.deliberation_id).order_by("number"):
             with certificate.pdf.open("rb") as pdf:
                 archive.writestr(f"{certificate.number}.pdf", pdf.read())
-    run.archive.save(
-        f"certificats-{run.deliberation.held_on:%Y-%m-%d}-{run.deliberation_id}.zip",
-        ContentFile(buffer.getvalue()),
-        save=False,
-    )
-    run.done = run.total
-    run.finished_at = timezone.now()
-    run.save()
-    return run
+    return output
+
+
+def archive_name(run):
+    return f"certificats-{run.deliberation.held_on:%Y-%m-%d}-{run.deliberation_id}.zip"
 
 
 @transaction.atomic

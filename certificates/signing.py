@@ -53,6 +53,14 @@ def signer():
     return _load_signer(settings.CERTIFICATE_P12_PATH, settings.CERTIFICATE_P12_PASSPHRASE)
 
 
+def certificate_valid_until():
+    """When the signing certificate of the settings expires, read from its file now (not from the
+    signer a process keeps): the file a new worker would load. Raises ImproperlyConfigured."""
+    return _load_signer.__wrapped__(
+        settings.CERTIFICATE_P12_PATH, settings.CERTIFICATE_P12_PASSPHRASE
+    ).signing_cert.not_valid_after
+
+
 def sign_pdf(pdf: bytes, *, reason: str) -> bytes:
     """The PDF with an invisible PAdES signature covering the whole document."""
     metadata = signers.PdfSignatureMetadata(

@@ -5,10 +5,13 @@ developer's machine: DEBUG on, an embedded SQLite database inside the project.
 """
 
 import os
+from email.utils import getaddresses
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from cqp_site.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -69,7 +72,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "cqp_site.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -142,10 +147,39 @@ TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
 
+# Static files are served by the application itself (WhiteNoise): compressed, under hashed names
+# cached for a year. `manage.py collectstatic` gathers them into STATIC_ROOT at deployment.
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# Stored files (signed certificates, imported files between preview and confirmation) have no public
+# URL: no MEDIA_URL, and every download goes through a view that checks who asks. They live on the
+# local disk (MEDIA_ROOT) by default, or in an S3-compatible object store when S3_BUCKET is set, so
+# that web servers and workers on several machines read and write the same files.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
+S3_BUCKET = env("S3_BUCKET", "")
+if S3_BUCKET:
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env("S3_ENDPOINT_URL") or None,
+            "region_name": env("S3_REGION") or None,
+            "access_key": env("S3_ACCESS_KEY_ID") or None,
+            "secret_key": env("S3_SECRET_ACCESS_KEY") or None,
+            "location": env("S3_PREFIX", ""),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}  # in MEDIA_ROOT
+STORAGES = {
+    "default": DEFAULT_STORAGE,
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -163,6 +197,9 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+# The file kept between the preview and the confirmation of an import goes to the default storage,
+# which every web server reads (the operating system's temporary folder is one machine's).
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
 
 # Certificates (CCP, CQP): signed with the issuing organisation's certificate (PAdES, pyHanko),
 # a PKCS#12 file and its passphrase; `manage.py create_signing_certificate` makes a self-signed
@@ -194,6 +231,7 @@ else:
 # Behind a proxy that terminates TLS, set SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO.
 HTTPS = env_bool("HTTPS", not DEBUG)
 SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^sante/"]  # probes of the load balancer and monitoring, inside the network
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = HTTPS
@@ -233,3 +271,32 @@ AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "user_agent"]
 # Locking by address too would shut out a whole CPAM behind one proxy after five typos; rotating
 # addresses, the usual way round a username lock, changes nothing here. Hence axes.W006 is silenced.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Logs: one line per event on standard output, JSON when LOG_FORMAT=json, each with the id of the
+# request (or of the background task) it belongs to; no personal data beyond ids.
+LOGGING = logging_config(env("LOG_FORMAT", "text"), env("LOG_LEVEL", "INFO"))
+
+# Mail. Server errors go to ADMINS ("Nom <adresse>, ..."), when set, through the SMTP server below.
+ADMINS = getaddresses([env("ADMINS", "")]) if env("ADMINS") else []
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if env("EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Certification CQP Ucanss <ne-pas-repondre@ucanss.fr>")
+SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+EMAIL_SUBJECT_PREFIX = "[Certification CQP] "
+
+# Health (/sante/): a worker is taken for lost when its heartbeat is older than this; the signing
+# certificate is reported expiring this many days before its end.
+WORKER_HEARTBEAT_SECONDS = int(env("WORKER_HEARTBEAT_SECONDS", "10"))
+WORKER_LOST_AFTER_SECONDS = int(env("WORKER_LOST_AFTER_SECONDS", "60"))
+CERTIFICATE_EXPIRY_WARNING_DAYS = 30

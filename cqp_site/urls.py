@@ -2,12 +2,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from cqp_site.views import health, login_code
+from cqp_site.views import alive, health, login_code
 from evaluations.views import home
 
 urlpatterns = [
     path("", home, name="home"),
     path("sante/", health, name="health"),
+    path("sante/vivant/", alive, name="alive"),
     path("connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("connexion/code/", login_code, name="login_code"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),

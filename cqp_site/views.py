@@ -1,7 +1,6 @@
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
@@ -9,12 +8,24 @@ from django.views.decorators.cache import never_cache
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 
+from cqp_site.health import report
+
 
 @never_cache
 def health(request):
-    """For load balancers and monitoring: the application answers and reaches its database."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """For monitoring: every part the service needs (database, task worker, storage, signing
+    certificate, Redis when used); 503 naming the failing parts, and nothing else."""
+    results, healthy = report()
+    return JsonResponse(
+        {"status": "ok" if healthy else "échec", "checks": results},
+        status=200 if healthy else 503,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+@never_cache
+def alive(request):
+    """For load balancers: the process answers (what /sante/ checks is shared by every process)."""
     return HttpResponse("ok", content_type="text/plain")
 
 

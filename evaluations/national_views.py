@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from candidates.models import Branch, CertificationSession, Exam, Route
 from candidates.roles import is_national_jury_member
+from cqp_site.downloads import file_download
 from cqp_site.pdf import pdf_response
 
 from . import selectors, services, statistics
@@ -124,6 +125,7 @@ def candidate_file(request, deliberation, file_pk):
     )
 
 
+@file_download
 @national_jury_required
 def file_grid_pdf(request, deliberation, file_pk, exam_pk):
     """A grid the file rests on, as a PDF."""
@@ -154,6 +156,7 @@ def sign_deliberation(request, deliberation):
     return redirect("evaluations:deliberation", pk=deliberation.pk)
 
 
+@file_download
 @national_jury_required
 def minutes_pdf(request, deliberation):
     files = (

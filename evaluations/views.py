@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from candidates.models import Exam
 from candidates.roles import is_national_jury_member, is_professional_jury_member
+from cqp_site.downloads import file_download
 from cqp_site.pdf import pdf_response
 
 from . import grids, selectors, services
@@ -246,6 +247,7 @@ def reopen(request, exam):
     return redirect("evaluations:grid", pk=exam.pk)
 
 
+@file_download
 @jury_member_required
 def grid_pdf(request, exam):
     return grid_pdf_response(request, exam)

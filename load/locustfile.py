@@ -78,4 +78,4 @@ class Baseline(HttpUser):
 
     @task
     def health(self):
-        self.client.get("/sante/", name="page triviale (/sante/)")
+        self.client.get("/sante/vivant/", name="page triviale (/sante/vivant/)")

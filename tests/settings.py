@@ -27,3 +27,11 @@ SITE_URL = "https://certification.example.fr"
 # The test client's login() gives no request, which django-axes needs: tests of login throttling put
 # axes back (tests/test_security.py); the others log in with Django's own backend.
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+
+STATIC_ROOT = TEST_FILES / "static"  # WhiteNoise looks there; the suite serves from the apps' folders
+STATIC_ROOT.mkdir()
+# Static files as found in the apps' folders: no collectstatic for the suite (the production test runs it).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

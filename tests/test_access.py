@@ -37,6 +37,7 @@ TABLE = {
     ),
     "login": ("GET", {}, (200, "home", "home", "home", "home")),
     "health": ("GET", {}, (200, 200, 200, 200, 200)),
+    "alive": ("GET", {}, (200, 200, 200, 200, 200)),
     "login_code": ("GET", {}, (LOGIN, "home", "home", "home", "home")),  # no second factor on these accounts
     "logout": ("GET", {}, (405, 405, 405, 405, 405)),
     "evaluations:jury_home": ("GET", {}, (LOGIN, 200, 200, 403, 403)),
@@ -44,7 +45,7 @@ TABLE = {
     "evaluations:preview": ("POST", {"pk": "exam"}, (LOGIN, 400, 404, 403, 403)),  # 400: an empty form
     "evaluations:sign": ("POST", {"pk": "exam"}, (LOGIN, "grid", 404, 403, 403)),
     "evaluations:reopen": ("POST", {"pk": "exam"}, (LOGIN, "grid", 404, 403, 403)),
-    "evaluations:grid_pdf": ("GET", {"pk": "exam"}, (LOGIN, 200, 404, 403, 403)),
+    "evaluations:grid_pdf": ("GET", {"pk": "exam"}, (LOGIN, 200, 404, 404, 404)),  # files: 404 to others
     "evaluations:deliberation_list": ("GET", {}, (LOGIN, 403, 403, 200, 403)),
     "evaluations:statistics": ("GET", {}, (LOGIN, 403, 403, 200, 200)),
     "evaluations:deliberation": ("GET", {"pk": "deliberation"}, (LOGIN, 403, 403, 200, 403)),
@@ -53,10 +54,10 @@ TABLE = {
     "evaluations:file_grid_pdf": (
         "GET",
         {"pk": "deliberation", "file_pk": "file", "exam_pk": "exam"},
-        (LOGIN, 403, 403, 200, 403),
+        (LOGIN, 404, 404, 200, 404),
     ),
     "evaluations:sign_deliberation": ("POST", {"pk": "deliberation"}, (LOGIN, 403, 403, "deliberation", 403)),
-    "evaluations:minutes_pdf": ("GET", {"pk": "deliberation"}, (LOGIN, 403, 403, 200, 403)),
+    "evaluations:minutes_pdf": ("GET", {"pk": "deliberation"}, (LOGIN, 404, 404, 200, 404)),
     "certificates:lookup": ("GET", {}, (200, 200, 200, 200, 200)),
     "certificates:verify": ("GET", {"code": "code"}, (200, 200, 200, 200, 200)),
     "nesting_server_data": ("GET", {}, (403, 403, 403, 403, 200)),  # django-nested-admin's data, for the admin
@@ -93,7 +94,7 @@ def test_every_url_has_a_row():
 
 
 @pytest.fixture
-def world(demo_exams):
+def world(demo_exams, signing_certificate):
     exam = exam_of("Martin", "GRU")
     run_exam(exam)
     run_exam(exam_of("Martin", "MDR"))

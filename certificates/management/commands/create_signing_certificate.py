@@ -18,8 +18,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="remplace un fichier existant")
+        parser.add_argument("--days", type=int, default=3 * 365, help="durée de validité en jours (défaut : 1095)")
 
-    def handle(self, *args, force, **options):
+    def handle(self, *args, force, days, **options):
         path, passphrase = settings.CERTIFICATE_P12_PATH, settings.CERTIFICATE_P12_PASSPHRASE
         if path.exists() and not force:
             self.stdout.write(f"Certificat de signature déjà présent : {path}")
@@ -42,7 +43,7 @@ class Command(BaseCommand):
             .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=3 * 365))
+            .not_valid_after(now + datetime.timedelta(days=days))
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
             .add_extension(
                 x509.KeyUsage(
