@@ -1,5 +1,5 @@
 from django.contrib.admin.apps import AdminConfig
-from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.signals import user_logged_in, user_login_failed
 
 
 class CertificationAdminConfig(AdminConfig):
@@ -7,6 +7,8 @@ class CertificationAdminConfig(AdminConfig):
 
     def ready(self):
         super().ready()
+        from .logs import log_refused_login
         from .middleware import note_second_factor
 
         user_logged_in.connect(note_second_factor, dispatch_uid="note_second_factor")
+        user_login_failed.connect(log_refused_login, dispatch_uid="log_refused_login")

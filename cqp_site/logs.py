@@ -8,8 +8,6 @@ import logging
 import re
 import uuid
 
-from django.contrib.auth.signals import user_login_failed
-from django.views.debug import ExceptionReporter
 from pythonjsonlogger.core import RESERVED_ATTRS
 
 request_id_var = contextvars.ContextVar("request_id", default="-")
@@ -69,22 +67,10 @@ class OneLineFormatter(logging.Formatter):
         return super().format(record).replace("\r", "\\r").replace("\n", "\\n")
 
 
-class ReportWithoutRequest(ExceptionReporter):
-    """The report mailed to ADMINS: the traceback and the (cleansed) settings, not the request's user, data,
-    cookies or headers, which hold names and addresses. Its first line gives the request id, which leads to
-    the request's log lines; the subject gives the path."""
-
-    def __init__(self, request, exc_type, exc_value, tb, is_email=False):
-        super().__init__(None, exc_type, exc_value, tb, is_email)
-
-
 def log_refused_login(sender, credentials, request=None, **kwargs):
     """Refused logins (wrong password, unknown or locked account) are logged without the username, address
     or browser: the request id links the line to the proxy's own logs if an attack must be traced."""
     security_logger.warning("login refused", extra={"event": "login_refused"})
-
-
-user_login_failed.connect(log_refused_login, dispatch_uid="cqp_site.logs.log_refused_login")
 
 
 def logging_config(log_format, level):
@@ -124,12 +110,15 @@ def logging_config(log_format, level):
                 "level": "ERROR",
                 "filters": ["require_debug_false", "request_id"],
                 "formatter": "text",
-                "reporter_class": "cqp_site.logs.ReportWithoutRequest",
+                "reporter_class": "cqp_site.error_reports.ReportWithoutRequest",
             },
         },
         "root": {"handlers": ["stdout"], "level": level},
         "loggers": {
             "django": {"handlers": ["stdout"], "level": level, "propagate": False},
             "django.request": {"handlers": ["stdout", "mail_admins"], "level": "ERROR", "propagate": False},
+            # Every step of every PDF at INFO: only their warnings.
+            "weasyprint": {"level": "WARNING"},
+            "fontTools": {"level": "WARNING"},
         },
     }

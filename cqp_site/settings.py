@@ -121,6 +121,11 @@ DATABASES = {
     )
 }
 
+# SQLite (the demo, the suite): the web server and the task worker write at once; transactions take
+# the write lock when they begin, and wait for it, instead of failing on "database is locked".
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
+
 # The audit trail is PostgreSQL's (triggers); its context (who, which page) is a session variable and
 # its admin page queries with PostgreSQL's SQL: on SQLite, neither.
 AUDIT_TRAIL = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"

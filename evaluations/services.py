@@ -1,7 +1,12 @@
 """Every change to a grid: save, submit, reopen, sign. Each is one transaction, checks who may do
 it, and refuses with a `GridError` carrying a French message; views and any later screen call
-these functions and nothing else writes a grid."""
+these functions and nothing else writes a grid.
 
+Submissions, signatures, reopenings and signed deliberations are logged (logger `evaluations`) with
+database ids only, once committed; refused signatures are logged at once, as warnings."""
+
+import functools
+import logging
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -29,6 +34,19 @@ from .models import (
     Ruling,
     Signature,
 )
+
+logger = logging.getLogger("evaluations")
+
+
+def _log(level, event, **ids):
+    """One line: the event and its ids, in the message for text logs and as fields for JSON ones."""
+    fields = " ".join(f"{name}={value}" for name, value in ids.items())
+    logger.log(level, "%s %s", event, fields, extra={"event": event, **ids})
+
+
+def _log_once_committed(event, **ids):
+    """A change is logged when its transaction commits: one rolled back leaves no line."""
+    transaction.on_commit(functools.partial(_log, logging.INFO, event, **ids))
 
 
 class GridError(Exception):
@@ -158,6 +176,7 @@ def submit_grid(exam, user) -> Grid:
     grid.submitted_at = timezone.now()
     grid.save(update_fields=["status", "submitted_at", "updated_at"])
     GridEvent.objects.create(grid=grid, action=GridAction.SUBMITTED, revision=grid.revision, user=user, state=state)
+    _log_once_committed("grid_submitted", exam_id=exam.pk, grid_id=grid.pk, user_id=user.pk)
     return grid
 
 
@@ -173,11 +192,14 @@ def reopen_grid(exam, user) -> Grid:
         )
     layout = selectors.grid_layout(exam)
     state = selectors.grid_state(grid, layout)
-    grid.signatures.all().delete()
+    withdrawn, _deleted = grid.signatures.all().delete()
     grid.status = GridStatus.DRAFT
     grid.submitted_at = None
     grid.save(update_fields=["status", "submitted_at", "updated_at"])
     GridEvent.objects.create(grid=grid, action=GridAction.REOPENED, revision=grid.revision, user=user, state=state)
+    _log_once_committed(
+        "grid_reopened", exam_id=exam.pk, grid_id=grid.pk, user_id=user.pk, signatures_withdrawn=withdrawn
+    )
     return grid
 
 
@@ -191,6 +213,7 @@ def sign_grid(exam, user, password: str) -> Grid:
     if grid.status != GridStatus.SUBMITTED:
         raise GridError(_("La grille doit être soumise avant d'être signée."))
     if not user.check_password(password):
+        _log(logging.WARNING, "grid_signature_refused", exam_id=exam.pk, grid_id=grid.pk, user_id=user.pk)
         raise GridError(_("Mot de passe incorrect : la grille n'est pas signée."))
     if grid.signatures.filter(member=member).exists():
         raise GridError(_("Vous avez déjà signé cette grille."))
@@ -206,6 +229,13 @@ def sign_grid(exam, user, password: str) -> Grid:
         grid.signed_at = now
         grid.digest = content_digest
         grid.save(update_fields=["status", "signed_at", "digest", "updated_at"])
+    _log_once_committed(
+        "grid_signed",
+        exam_id=exam.pk,
+        grid_id=grid.pk,
+        user_id=user.pk,
+        fully_signed=grid.status == GridStatus.SIGNED,
+    )
     return grid
 
 
@@ -310,6 +340,7 @@ def sign_deliberation(deliberation, user, password) -> Deliberation:
     if user.pk != deliberation.president_id:
         raise DeliberationError(_("Seul(e) le ou la président(e) de la délibération la signe."))
     if not user.check_password(password):
+        _log(logging.WARNING, "deliberation_signature_refused", deliberation_id=deliberation.pk, user_id=user.pk)
         raise DeliberationError(_("Mot de passe incorrect : la délibération n'est pas signée."))
     files = list(
         deliberation.files.select_related("candidate__certification").prefetch_related("blocs__bloc").order_by("pk")
@@ -350,4 +381,12 @@ def sign_deliberation(deliberation, user, password) -> Deliberation:
     deliberation.signed_at = timezone.now()
     deliberation.digest = grids.digest(deliberation.pk, {"decisions": sorted(record)})
     deliberation.save(update_fields=["status", "signed_at", "digest"])
+    _log_once_committed(
+        "deliberation_signed",
+        deliberation_id=deliberation.pk,
+        user_id=user.pk,
+        files=len(files),
+        blocs_acquired=len(acquired),
+        cqp_awarded=len(awards),
+    )
     return deliberation
