@@ -219,6 +219,13 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CDC_CLIENT_ID = env("CDC_CLIENT_ID", "")
 CDC_CONTRACT_ID = env("CDC_CONTRACT_ID", "")
 
+# The cache, shared by every process of every machine (the rate limits of /verifier/ count there):
+# Redis when REDIS_URL is set, else a table of the database (`manage.py createcachetable`).
+if env("REDIS_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cqp_cache"}}
+
 # Background work (issuing certificates in bulk): Django's tasks API (the django-tasks backport).
 # The default backend keeps tasks in the database (worker: `manage.py db_worker`); with
 # TASKS_BACKEND=rq they go to Redis (REDIS_URL; worker: `manage.py rqworker default`).
