@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from cqp_site.admin import ReadOnlyAdminMixin
 from cqp_site.downloads import attachment
 from cqp_site.spreadsheets import dataset_response
+from evaluations.admin import DateHierarchyMixin
 
 from . import register, services
 from .forms import RevocationForm
@@ -21,7 +22,7 @@ from .models import Certificate, IssuingRun
 
 
 @admin.register(Certificate)
-class CertificateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CertificateAdmin(DateHierarchyMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Certificates are issued from a signed deliberation and never edited nor deleted; they may be revoked."""
 
     list_display = ["number", "kind", "holder_name", "issued_on", "validity"]

@@ -7,16 +7,18 @@ number is never skipped nor reused. Rendering and signing are idempotent per cer
 
 import hashlib
 import logging
+import time
 import zipfile
 
 import segno
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from candidates.models import AcquiredBloc, CqpAward
 from cqp_site import logs
@@ -26,6 +28,7 @@ from . import signing
 from .models import Certificate, CertificateKind, IssuingRun, NumberSequence
 
 BATCH_SIZE = 25
+RETRY_DELAYS = (1, 4, 15)  # seconds before each new attempt at a certificate after a database fault
 
 logger = logging.getLogger(__name__)
 
@@ -125,14 +128,38 @@ def produce_pdf(certificate) -> bool:
         # locked by the caller, has no PDF, so this one file per certificate is replaced, not doubled.
         certificate.pdf.storage.delete(name)
     certificate.pdf.save(f"{certificate.number}.pdf", ContentFile(pdf), save=False)
+    certificate.stored_name = certificate.pdf.name  # for the caller to remove if the row is rolled back
     certificate.save(update_fields=["pdf", "sha256"])
     logger.info("certificate %s produced (id %s)", certificate.number, certificate.pk)
     return True
 
 
+UNDER_WAY = gettext_lazy(
+    "La délivrance des certificats de cette délibération est déjà en cours : suivez-la sur sa page d'avancement."
+)
+
+
+class IssuingUnderWay(CertificateError):
+    pass
+
+
 @transaction.atomic
 def start_issuing(deliberation):
-    """Number what is missing, then queue the PDFs in batches; running it again issues nothing twice."""
+    """Number what is missing, then queue the PDFs in batches; running it again issues nothing twice.
+
+    The deliberation is locked first, without waiting: a second administrator issuing it at the same
+    moment is told that issuing is under way, as is one whose run is still being worked on."""
+    from evaluations.models import Deliberation
+
+    from . import worker
+
+    try:
+        Deliberation.objects.select_for_update(nowait=True).get(pk=deliberation.pk)
+    except DatabaseError:
+        raise IssuingUnderWay(UNDER_WAY) from None
+    run = IssuingRun.objects.filter(deliberation=deliberation, finished_at__isnull=True).first()
+    if run is not None and not worker.queue_is_idle():
+        raise IssuingUnderWay(UNDER_WAY)
     number_certificates(deliberation)
     certificates = Certificate.objects.filter(deliberation=deliberation)
     run, _created = IssuingRun.objects.get_or_create(deliberation=deliberation)
@@ -165,20 +192,54 @@ def _queue_missing(run):
 
 
 def produce_batch_now(run_id, certificate_ids):
-    """What a worker does with one batch: each PDF in its own transaction, then the run's progress."""
-    for certificate in Certificate.objects.filter(pk__in=certificate_ids).select_related(
-        "candidate", "certification", "bloc", "deliberation"
-    ):
-        with transaction.atomic():
-            locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
-            if not locked.pdf:
-                produce_pdf(certificate)
-        IssuingRun.objects.filter(pk=run_id).update(progressed_at=timezone.now())
+    """What a worker does with one batch: each PDF in its own transaction, retried after a database
+    fault (a lost connection, a failover) with growing delays, then the run's progress. A batch that
+    still fails is taken up again by `resume_stalled_runs`."""
+    try:
+        for certificate_id in sorted(certificate_ids):
+            for delay in (*RETRY_DELAYS, None):
+                try:
+                    _produce_one(certificate_id)
+                    break
+                except (OperationalError, InterfaceError) as error:
+                    if delay is None:
+                        raise
+                    logger.warning(
+                        "certificate id %s: database fault (%s), retried in %s s", certificate_id, error, delay
+                    )
+                    if not connection.in_atomic_block:
+                        connection.close()  # the next query opens a new one
+                    time.sleep(delay)
+            IssuingRun.objects.filter(pk=run_id).update(progressed_at=timezone.now())
+    finally:
+        _count_done(run_id)
+
+
+def _count_done(run_id):
     run = IssuingRun.objects.get(pk=run_id)
     done = Certificate.objects.filter(deliberation_id=run.deliberation_id).exclude(pdf="").count()
     IssuingRun.objects.filter(pk=run_id).update(done=done)
     if done >= run.total:
         finish_run(run_id)
+
+
+def _produce_one(certificate_id):
+    """The certificate as the database holds it now (an attempt rolled back leaves nothing in memory);
+    if its transaction fails after the PDF was stored, up to the commit, the file is removed."""
+    certificate = None
+    try:
+        with transaction.atomic():
+            certificate = (
+                Certificate.objects.select_for_update(of=("self",))
+                .select_related("candidate", "certification", "bloc", "deliberation")
+                .get(pk=certificate_id)
+            )
+            produce_pdf(certificate)
+    except BaseException:
+        stored = getattr(certificate, "stored_name", None)
+        if stored:
+            certificate.pdf.storage.delete(stored)
+        raise
 
 
 @transaction.atomic

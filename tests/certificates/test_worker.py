@@ -13,14 +13,10 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from candidates.demo import PASSWORD
-from candidates.models import Organisation
 from certificates import services
 from certificates.models import Certificate, IssuingRun, WorkerHeartbeat
-from evaluations import services as evaluation_services
-from evaluations.benchmark import add_signed_files
-from tests.evaluations.conftest import exam_of
-from tests.evaluations.test_deliberations import SPRING, deliberation_for, user
+
+from .conftest import deliberation_validating, stored_pdfs
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -77,14 +73,9 @@ def wait_for(condition, seconds, what):
 
 @pytest.fixture
 def two_hundred(role_groups, demo_exams, signing_certificate, settings):
-    """A signed deliberation validating GRU for 200 candidates (of 300), queued in the database."""
+    """A signed deliberation validating GRU for 200 candidates, queued in the database."""
     settings.TASKS = DATABASE_TASKS
-    deliberation = deliberation_for(SPRING)
-    gru = exam_of("Martin", "GRU")
-    organisation = Organisation.objects.get(name="CPAM du Rhône")
-    add_signed_files(deliberation, deliberation.sessions.get(), organisation, gru.president, gru.representative, 300)
-    deliberation = evaluation_services.sign_deliberation(deliberation, user("jpn"), PASSWORD)
-    run = services.start_issuing(deliberation)
+    run = services.start_issuing(deliberation_validating(200))
     assert (run.total, run.done) == (200, 0)
     return run
 
@@ -96,8 +87,7 @@ def assert_all_issued_once(run):
     assert [certificate.number for certificate in certificates] == [
         f"CCP-GC-{year}-{number:06d}" for number in range(1, 201)
     ]
-    files = sorted(path for path in Path(settings.MEDIA_ROOT, "certificates").rglob("*") if path.is_file())
-    assert [path.name for path in files] == [f"{certificate.number}.pdf" for certificate in certificates]
+    assert [path.name for path in stored_pdfs()] == [f"{certificate.number}.pdf" for certificate in certificates]
     assert all(Path(settings.MEDIA_ROOT, certificate.pdf.name).is_file() for certificate in certificates)
     assert (run.done, run.total, run.finished_at is not None) == (200, 200, True)
 
