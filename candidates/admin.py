@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count, F
@@ -5,14 +6,16 @@ from django.http import JsonResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
+from import_export.forms import ImportForm
 
 from cqp_site.admin import ResultsExportMixin
 from cqp_site.downloads import attachment
 from evaluations.exports import session_results
 
 from . import privacy
-from .formats import EXPORT_FORMATS, IMPORT_FORMATS
+from .formats import EXPORT_FORMATS, IMPORT_FORMATS, FileRefused, check_upload_size
 from .models import (
+    EXAM_GRADED_FIELDS,
     AcquiredBloc,
     Candidate,
     CertificationSession,
@@ -158,11 +161,24 @@ class ProgressFilter(admin.SimpleListFilter):
         }.get(self.value(), queryset)
 
 
+class CandidateImportForm(ImportForm):
+    def clean_import_file(self):
+        """Too large a file is refused before it is stored or read."""
+        import_file = self.cleaned_data["import_file"]
+        try:
+            check_upload_size(import_file.size)
+        except FileRefused as refusal:
+            raise forms.ValidationError(str(refusal), code="too_large") from None
+        return import_file
+
+
 @admin.register(Candidate)
 class CandidateAdmin(ImportExportMixin, admin.ModelAdmin):
     resource_classes = [CandidateResource]
     import_formats = IMPORT_FORMATS
     export_formats = EXPORT_FORMATS
+    import_form_class = CandidateImportForm
+    import_error_display = ("message",)  # never "traceback": it shows the server's file paths
     list_display = [
         "last_name",
         "first_name",
@@ -206,6 +222,13 @@ class CandidateAdmin(ImportExportMixin, admin.ModelAdmin):
             {"fields": ["certification", "route", ("pass_validated_on", "premss_validated_on"), "livret2_received_on"]},
         ),
     ]
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        """A file refused whole says why; any other file that cannot be read gets the library's French message."""
+        if isinstance(e, FileRefused):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_progress()
@@ -255,8 +278,22 @@ class CandidateAdmin(ImportExportMixin, admin.ModelAdmin):
 URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 
 
+class ExamForm(forms.ModelForm):
+    """Once its grid is submitted, an exam's candidate, bloc, session, date and jury are shown but not
+    editable (the model and, on PostgreSQL, a trigger refuse them too)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.is_graded:
+            for name in EXAM_GRADED_FIELDS:
+                if name in self.fields:
+                    self.fields[name].disabled = True
+                    self.fields[name].help_text = _("La grille est soumise : ne change plus.")
+
+
 class ExamInline(admin.TabularInline):
     model = Exam
+    form = ExamForm
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
     extra = 0
     fields = ["candidate", "bloc", "scheduled_at", "place", "video_link", "president", "representative"]
@@ -264,7 +301,7 @@ class ExamInline(admin.TabularInline):
     show_change_link = True
 
     def get_queryset(self, request):
-        return super().get_queryset(request).for_listing()
+        return super().get_queryset(request).for_listing().with_graded()
 
 
 @admin.register(CertificationSession)
@@ -300,6 +337,7 @@ class CertificationSessionAdmin(ResultsExportMixin, admin.ModelAdmin):
 
 @admin.register(Exam)
 class ExamAdmin(admin.ModelAdmin):
+    form = ExamForm
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
     list_display = ["scheduled_at", "candidate", "examined", "kind", "session", "president", "representative", "where"]
     list_filter = [

@@ -4,6 +4,7 @@ No social-security number is held anywhere: the certification does not need it.
 """
 
 import datetime
+import unicodedata
 
 import pgtrigger
 from django.conf import settings
@@ -16,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cqp_site.audit import audited
-from cqp_site.frozen import FrozenModel, protect_when
+from cqp_site.frozen import FrozenError, FrozenModel, any_changed, protect_when
 from referentials.models import (
     Bloc,
     Certification,
@@ -81,11 +82,24 @@ class PersonQuerySet(models.QuerySet):
         return self.filter(jury_role=JuryRole.REPRESENTATIVE)
 
 
+def validate_single_line(value):
+    """A name or a title is one line of text: no control character (Unicode category C: newline, tab, zero
+    width, bidirectional override...) nor line or paragraph separator (Zl, Zp). The PDFs, exports and the
+    register print it as it is; a newline in a name once ended a CSS string in a PDF (penetration test). The
+    admin, the forms and the import all call it."""
+    categories = {unicodedata.category(character) for character in value}
+    if any(category[0] == "C" or category in ("Zl", "Zp") for category in categories):
+        raise ValidationError(
+            _("Une seule ligne de texte : ni retour à la ligne, ni tabulation, ni autre caractère de contrôle."),
+            code="control_character",
+        )
+
+
 class Person(models.Model):
     """Someone around the candidates: manager, tutor, trainer, jury member."""
 
-    first_name = models.CharField(_("prénom"), max_length=100)
-    last_name = models.CharField(_("nom"), max_length=100)
+    first_name = models.CharField(_("prénom"), max_length=100, validators=[validate_single_line])
+    last_name = models.CharField(_("nom"), max_length=100, validators=[validate_single_line])
     email = models.EmailField(_("courriel"), blank=True)
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="people", verbose_name=_("organisme")
@@ -204,12 +218,16 @@ class CandidateQuerySet(models.QuerySet):
 
 @audited
 class Candidate(models.Model):
-    last_name = models.CharField(_("nom"), max_length=100)
-    first_name = models.CharField(_("prénom"), max_length=100)
+    last_name = models.CharField(_("nom"), max_length=100, validators=[validate_single_line])
+    first_name = models.CharField(_("prénom"), max_length=100, validators=[validate_single_line])
     birth_date = models.DateField(_("date de naissance"))
     # The holder's civil identity, which the register of the Caisse des Dépôts requires (article L.6113-8).
     birth_name = models.CharField(
-        _("nom de naissance"), max_length=100, blank=True, help_text=_("Laisser vide s'il est le même que le nom.")
+        _("nom de naissance"),
+        max_length=100,
+        blank=True,
+        validators=[validate_single_line],
+        help_text=_("Laisser vide s'il est le même que le nom."),
     )
     sex = models.CharField(_("sexe (état civil)"), max_length=1, choices=Sex.choices, blank=True)
     birth_place_code = models.CharField(
@@ -464,7 +482,43 @@ class CertificationSession(models.Model):
         return f"{self.name} ({self.certification.code})"
 
 
+# What a grid is about: once it is submitted (and signed), its exam keeps them. A grid reopened
+# before the second signature lets them change again.
+EXAM_GRADED_FIELDS = ["session", "candidate", "bloc", "kind", "scheduled_at", "president", "representative"]
+GRADED_GRID_STATUSES = ["submitted", "signed"]
+
+
+def _graded_exam_refused():
+    return FrozenError(
+        _(
+            "La grille de cette épreuve est soumise ou signée : son candidat, son bloc, sa session, sa date et "
+            "son jury ne changent plus."
+        )
+    )
+
+
 class ExamQuerySet(models.QuerySet):
+    def graded(self):
+        """The exams whose grid is submitted or signed."""
+        return self.filter(grid__status__in=GRADED_GRID_STATUSES)
+
+    def with_graded(self):
+        """Each exam knows whether it is graded (`is_graded`) without a query of its own."""
+        return self.annotate(graded=Q(grid__status__in=GRADED_GRID_STATUSES))
+
+    def _refuse_graded(self, fields):
+        names = {name.removesuffix("_id") for name in fields}
+        if names & set(EXAM_GRADED_FIELDS) and self.graded().exists():
+            raise _graded_exam_refused()
+
+    def update(self, **kwargs):
+        self._refuse_graded(kwargs)
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        self.model.objects.filter(pk__in=[obj.pk for obj in objs])._refuse_graded(fields)
+        return super().bulk_update(objs, fields, batch_size=batch_size)
+
     def for_jury_member(self, user):
         """The exams on whose professional jury this user sits: the only ones they may reach."""
         if not user.is_authenticated:
@@ -555,6 +609,24 @@ class Exam(models.Model):
                 violation_error_message=_("Indiquez le lieu de l'épreuve ou son lien de visioconférence."),
             ),
         ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="graded_exam_keeps_its_subject",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Update,
+                condition=any_changed(
+                    [f"{name}_id" if name not in ("kind", "scheduled_at") else name for name in EXAM_GRADED_FIELDS]
+                ),
+                func="""
+                    IF EXISTS (SELECT 1 FROM evaluations_grid WHERE exam_id = OLD.id
+                               AND status IN ('submitted', 'signed')) THEN
+                        RAISE EXCEPTION 'grille soumise : % refusé sur %', TG_OP, TG_TABLE_NAME
+                            USING ERRCODE = 'check_violation';
+                    END IF;
+                    RETURN NEW;
+                """,
+            )
+        ]
 
     def __str__(self):
         what = self.bloc.code if self.bloc_id else _("entretien VAE")
@@ -562,7 +634,19 @@ class Exam(models.Model):
 
     def save(self, *args, **kwargs):
         self.set_kind()
+        if self.pk is not None and not self._state.adding:
+            attnames = [self._meta.get_field(name).attname for name in EXAM_GRADED_FIELDS]
+            stored = Exam.objects.filter(pk=self.pk).graded().values(*attnames).first()
+            if stored and any(stored[name] != getattr(self, name) for name in attnames):
+                raise _graded_exam_refused()
         super().save(*args, **kwargs)
+
+    @property
+    def is_graded(self):
+        """Its grid is submitted or signed: what the exam is about no longer changes."""
+        if "graded" in self.__dict__:
+            return bool(self.graded)
+        return self.pk is not None and Exam.objects.filter(pk=self.pk).graded().exists()
 
     def examined_blocs(self):
         """The blocs this exam grades: its bloc, or for the VAE interview every bloc of the CQP but

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cqp_site.audit import audited
-from cqp_site.frozen import FrozenError, FrozenModel, protect_when
+from cqp_site.frozen import FrozenError, FrozenModel, any_changed, protect_when
 
 # What a certificate says, fixed once it is numbered.
 IDENTITY = [
@@ -30,17 +30,6 @@ IDENTITY = [
     "holder_name",
     "issued_on",
 ]
-
-
-def _changed(field):
-    return pgtrigger.Q(**{f"old__{field}__df": pgtrigger.F(f"new__{field}")})
-
-
-def _any_changed(fields):
-    condition = _changed(fields[0])
-    for field in fields[1:]:
-        condition |= _changed(field)
-    return condition
 
 
 class CertificateKind(models.TextChoices):
@@ -121,11 +110,11 @@ class Certificate(FrozenModel):
             protect_when("certificate_is_never_deleted", None, operation=pgtrigger.Delete),
             protect_when(
                 "certificate_says_what_it_said",
-                _any_changed(IDENTITY)
-                | (~pgtrigger.Q(old__pdf="") & _any_changed(["pdf", "sha256"]))
+                any_changed(IDENTITY)
+                | (~pgtrigger.Q(old__pdf="") & any_changed(["pdf", "sha256"]))
                 | (
                     pgtrigger.Q(old__revoked_at__isnull=False)
-                    & _any_changed(["revoked_at", "revocation_reason", "revoked_by_id"])
+                    & any_changed(["revoked_at", "revocation_reason", "revoked_by_id"])
                 ),
                 operation=pgtrigger.Update,
             ),

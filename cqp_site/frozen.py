@@ -112,3 +112,11 @@ def protect_when(name, condition, operation=None):
     return pgtrigger.Protect(
         name=name, operation=operation or (pgtrigger.Update | pgtrigger.Delete), condition=condition
     )
+
+
+def any_changed(fields):
+    """A trigger condition: one of these columns changes (IS DISTINCT FROM)."""
+    condition = pgtrigger.Q(**{f"old__{fields[0]}__df": pgtrigger.F(f"new__{fields[0]}")})
+    for field in fields[1:]:
+        condition |= pgtrigger.Q(**{f"old__{field}__df": pgtrigger.F(f"new__{field}")})
+    return condition
