@@ -9,4 +9,11 @@ class CertificatesConfig(AppConfig):
     verbose_name = _("Certificats")
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from cqp_site import database
+
         from . import checks  # noqa: F401  (registers the system checks)
+
+        # The last app migrated: PostgreSQL's guarantees beyond row triggers, installed after every migrate.
+        post_migrate.connect(database.install, sender=self, dispatch_uid="cqp_database_guarantees")

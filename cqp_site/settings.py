@@ -126,6 +126,10 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 
+# The PostgreSQL role the application runs as, when it is not the one that owns the tables (it should
+# not be): `migrate`, run by the owner, grants it row access only (cqp_site/database.py).
+DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", "")
+
 # The audit trail is PostgreSQL's (triggers); its context (who, which page) is a session variable and
 # its admin page queries with PostgreSQL's SQL: on SQLite, neither.
 AUDIT_TRAIL = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
@@ -142,6 +146,11 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # French ones too (Django's list is mostly English): written for this project, see cqp_site/passwords/.
+    {
+        "NAME": "django.contrib.auth.password_validation.CommonPasswordValidator",
+        "OPTIONS": {"password_list_path": BASE_DIR / "cqp_site" / "passwords" / "common-fr.txt.gz"},
+    },
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
@@ -269,20 +278,30 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Login throttling (django-axes): after 5 failures, the username is locked for an hour, whatever the
-# address the attempts come from; the same message as a wrong password, so nothing is revealed.
+# Login throttling (django-axes; cqp_site/security.py). 5 failures lock an account from the address they
+# came from for an hour (five wrong passwords typed elsewhere do not shut its holder out, nor does one lock
+# shut out a whole CPAM behind one address); 50 from any addresses lock it everywhere (our own setting).
+# A password re-entered to sign counts as a login. A locked login reads the message of a wrong password.
+# Unlock: « Tentatives d'accès » in the admin, or `manage.py unlock_account <username>`.
 AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
+AXES_FAILURE_LIMIT_PER_ACCOUNT = 10 * AXES_FAILURE_LIMIT
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "cqp_site.security.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "cqp_site.security.lockout"
+# The address is the connection's; behind PROXY_COUNT reverse proxies of ours that append the address
+# they were reached from to X-Forwarded-For (nginx: $proxy_add_x_forwarded_for), the outermost one's.
+# Without it, behind a proxy every login comes from the proxy's address: set it there.
+AXES_IPWARE_PROXY_COUNT = int(env("PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "cqp_site.security.client_ip_address"
 OTP_TOTP_ISSUER = "Certification CQP — Ucanss"
 # Logs keep no personal data: usernames, addresses and browsers are masked in axes' messages.
 AXES_VERBOSE = False
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "user_agent"]
-# Locking by address too would shut out a whole CPAM behind one proxy after five typos; rotating
-# addresses, the usual way round a username lock, changes nothing here. Hence axes.W006 is silenced.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# What axes keeps (usernames typed, mistyped ones too, addresses, browsers, login times) is deleted after
+# 30 days by `manage.py purge_login_attempts`, run daily (a project setting, read by that command).
+AXES_RETENTION_DAYS = 30
 
 # Logs: one line per event on standard output, JSON when LOG_FORMAT=json, each with the id of the
 # request (or of the background task) it belongs to; no personal data beyond ids.
