@@ -88,7 +88,12 @@ class Certificate(FrozenModel):
     revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
     revocation_reason = models.TextField(_("motif de la révocation"), blank=True)
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("révoqué par"),
     )
 
     class Meta:

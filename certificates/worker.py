@@ -7,13 +7,18 @@ import logging
 import os
 import socket
 import threading
+import time
 
 from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
+from cqp_site.security import purge_login_records
+
 from . import services
 from .models import WorkerHeartbeat
+
+PURGE_EVERY_SECONDS = 24 * 3600
 
 logger = logging.getLogger(__name__)
 
@@ -115,11 +120,17 @@ class Heartbeat(threading.Thread):
         )
 
     def run(self):
+        purged_at = None
         while not self.stopping.is_set():
             try:
                 close_old_connections()
                 self.beat()
                 recover()
+                if purged_at is None or time.monotonic() - purged_at > PURGE_EVERY_SECONDS:
+                    # What django-axes keeps of failed logins goes after its retention (daily, by any worker).
+                    purged = purge_login_records()
+                    purged_at = time.monotonic()
+                    logger.info("login records past their retention purged: %s", purged)
             except Exception:  # a broken database for a while must not end the heartbeat for good
                 logger.exception("worker heartbeat failed")
             self.stopping.wait(settings.WORKER_HEARTBEAT_SECONDS)

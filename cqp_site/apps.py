@@ -1,3 +1,4 @@
+from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 
@@ -12,3 +13,10 @@ class CertificationAdminConfig(AdminConfig):
 
         user_logged_in.connect(note_second_factor, dispatch_uid="note_second_factor")
         user_login_failed.connect(log_refused_login, dispatch_uid="log_refused_login")
+
+
+class SiteConfig(AppConfig):
+    """The site itself, as an application: its management commands (unlock_account, purge_login_attempts)."""
+
+    name = "cqp_site"
+    verbose_name = "Certification CQP"

@@ -1,8 +1,12 @@
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
 from django.shortcuts import redirect
 from django.urls import resolve, reverse
 from django.urls.exceptions import Resolver404
 from django.utils.cache import add_never_cache_headers
 from django_otp import user_has_device
+
+from .security import end_sessions
 
 SECOND_FACTOR_KEY = "second_factor_required"
 
@@ -11,6 +15,18 @@ def note_second_factor(sender, request, user, **kwargs):
     """At login, once: whether this account has a second factor (no query on later requests)."""
     if request is not None and hasattr(request, "session"):
         request.session[SECOND_FACTOR_KEY] = user_has_device(user)
+
+
+@receiver(pre_save, sender="otp_totp.TOTPDevice", dispatch_uid="end_sessions_on_second_factor")
+def end_sessions_on_second_factor(sender, instance, raw=False, **kwargs):
+    """A TOTP device created confirmed, or confirmed later, ends its account's open sessions: they were
+    opened without the code (the flag above is read at login only), so each must log in again with it.
+    The device's routine saves (its last code, its throttling) change nothing."""
+    if raw or not instance.confirmed:
+        return
+    if instance.pk is not None and sender.objects.filter(pk=instance.pk, confirmed=True).exists():
+        return
+    end_sessions(instance.user)
 
 
 class NoStoreMiddleware:

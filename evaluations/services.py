@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from candidates.models import AcquiredBloc, CqpAward
 from candidates.roles import is_national_jury_member
+from cqp_site import security
 
 from . import grids, selectors
 from .models import (
@@ -212,7 +213,10 @@ def sign_grid(exam, user, password: str) -> Grid:
         raise GridError(_("La grille est déjà signée par les deux membres du jury."))
     if grid.status != GridStatus.SUBMITTED:
         raise GridError(_("La grille doit être soumise avant d'être signée."))
-    if not user.check_password(password):
+    if security.is_locked_out(user):
+        _log(logging.WARNING, "grid_signature_refused", exam_id=exam.pk, grid_id=grid.pk, user_id=user.pk)
+        raise GridError(str(security.LOCKED_OUT_MESSAGE))
+    if not security.check_reentered_password(user, password):
         _log(logging.WARNING, "grid_signature_refused", exam_id=exam.pk, grid_id=grid.pk, user_id=user.pk)
         raise GridError(_("Mot de passe incorrect : la grille n'est pas signée."))
     if grid.signatures.filter(member=member).exists():
@@ -339,7 +343,10 @@ def sign_deliberation(deliberation, user, password) -> Deliberation:
     deliberation = _locked_deliberation(deliberation, user)
     if user.pk != deliberation.president_id:
         raise DeliberationError(_("Seul(e) le ou la président(e) de la délibération la signe."))
-    if not user.check_password(password):
+    if security.is_locked_out(user):
+        _log(logging.WARNING, "deliberation_signature_refused", deliberation_id=deliberation.pk, user_id=user.pk)
+        raise DeliberationError(str(security.LOCKED_OUT_MESSAGE))
+    if not security.check_reentered_password(user, password):
         _log(logging.WARNING, "deliberation_signature_refused", deliberation_id=deliberation.pk, user_id=user.pk)
         raise DeliberationError(_("Mot de passe incorrect : la délibération n'est pas signée."))
     files = list(

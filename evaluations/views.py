@@ -18,6 +18,7 @@ from candidates.models import Exam
 from candidates.roles import is_national_jury_member, is_professional_jury_member
 from cqp_site.downloads import file_download
 from cqp_site.pdf import pdf_response
+from cqp_site.security import password_reentry
 
 from . import grids, selectors, services
 from .forms import GridForm, SignatureForm
@@ -222,7 +223,8 @@ def sign(request, exam):
     form = SignatureForm(request.POST)
     if form.is_valid():
         try:
-            grid = services.sign_grid(exam, request.user, form.cleaned_data["password"])
+            with password_reentry(request):
+                grid = services.sign_grid(exam, request.user, form.cleaned_data["password"])
         except services.GridError as error:
             messages.error(request, str(error))
         else:

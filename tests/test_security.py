@@ -98,19 +98,6 @@ def axes_on(settings):
     ]
 
 
-def test_login_is_locked_after_five_failures_whatever_the_address(client, demo_exams, axes_on):
-    url = reverse("login")
-    for attempt in range(5):
-        response = client.post(url, {"username": "president", "password": "wrong"}, REMOTE_ADDR=f"10.0.0.{attempt}")
-        assert "Saisissez un nom d’utilisateur et un mot de passe valides." in response.content.decode()
-    locked = client.post(url, {"username": "president", "password": PASSWORD}, REMOTE_ADDR="10.9.9.9")
-    assert locked.status_code == 200 and "_auth_user_id" not in client.session
-    assert "Saisissez un nom d’utilisateur et un mot de passe valides." in locked.content.decode()
-    # Another account is not affected.
-    other = client.post(url, {"username": "jury.maladie", "password": PASSWORD}, REMOTE_ADDR="10.0.0.1")
-    assert other.status_code == 302
-
-
 def test_passwords_long_ones_accepted_common_ones_refused(db):
     validate_password("une phrase de passe de soixante-quatre caractères, très longue !!" * 1)
     with pytest.raises(ValidationError, match="trop courant"):

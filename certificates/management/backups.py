@@ -40,6 +40,7 @@ CHUNK = 1024 * 1024
 SPOOL_BYTES = 16 * CHUNK
 MANIFEST_BYTES = 64 * CHUNK
 SHA256 = re.compile(r"[0-9a-f]{64}")
+SQLITE_TIMEOUT = 20  # seconds to wait for a writer to finish, as the site's connections do
 
 # libpq reads the connection from these variables: the password never shows on a command line.
 POSTGRES_SETTINGS = {
@@ -130,10 +131,19 @@ def dump_database(connection, path):
             connection.settings_dict,
         )
     elif connection.vendor == "sqlite":
-        connection.ensure_connection()
         copy = sqlite3.connect(path)
         try:
-            connection.connection.backup(copy)
+            if connection.is_in_memory_db():
+                connection.ensure_connection()
+                connection.connection.backup(copy)
+            else:
+                # A connection of its own: SQLite refuses (and Python's backup() retries forever) to copy
+                # from a connection in the middle of a write, such as Django's inside an atomic block.
+                source = sqlite3.connect(connection.settings_dict["NAME"], timeout=SQLITE_TIMEOUT)
+                try:
+                    source.backup(copy)
+                finally:
+                    source.close()
         finally:
             copy.close()
     else:

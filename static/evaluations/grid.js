@@ -5,7 +5,8 @@
   const form = document.getElementById("grid-form");
   if (!form) return;
   const revisionInput = form.querySelector("input[name=revision]");
-  // One entry per exam and per account: on a shared tablet, nobody inherits another's input.
+  // One entry per exam and per account: on a shared tablet, nobody inherits another's input; logging out
+  // removes every "cqp-grid-" entry (site.js).
   const storageKey = "cqp-grid-" + form.dataset.exam + "-" + form.dataset.user;
   const saveState = document.getElementById("save-state");
   let dirty = false;
