@@ -333,6 +333,7 @@ def assert_site_styled(page):
 
 def assert_admin_styled(page):
     """The admin's own CSS: its header colours."""
+    page.wait_for_selector("#header")  # the URL may have changed before the new page is there
     header = page.evaluate("() => getComputedStyle(document.getElementById('header')).backgroundColor")
     assert header == "rgb(65, 118, 144)", page.url
 
