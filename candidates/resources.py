@@ -6,14 +6,20 @@ valid (django-import-export, in one transaction).
 """
 
 import datetime
+import logging
+import traceback
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from import_export import fields, resources, widgets
+from import_export import fields, resources, results, widgets
 
+from cqp_site.spreadsheets import SafeExportMixin
 from referentials.models import Certification
 
+from .formats import FileRefused, check_row_count
 from .models import Candidate, Organisation, Person, Route, Sex
+
+logger = logging.getLogger(__name__)
 
 
 class LookupWidget(widgets.ForeignKeyWidget):
@@ -103,12 +109,36 @@ class FrenchDateWidget(widgets.Widget):
 
 
 NO_PERSON = _("Aucune personne n'a le courriel « %(value)s » : créez-la d'abord.")
+UNEXPECTED_ERROR = _(
+    "Erreur inattendue : rien n'est importé. Vérifiez la ligne, ou transmettez le fichier à l'équipe technique."
+)
 
 
-MAX_ROWS = 5000
+class ReadableError(results.Error):
+    """An import error as the administrator reads it: a French message, never a traceback (django-import-export
+    shows one on the page, with the server's file paths). An unexpected error is logged for the developers,
+    by its kind and where it arose, without its message, which may quote the file's personal data."""
+
+    def __init__(self, error, row=None, number=None):
+        if not isinstance(error, FileRefused):
+            stack = traceback.format_list(traceback.extract_tb(error.__traceback__))
+            logger.error("candidate import: unexpected %s, raised at\n%s", type(error).__name__, "".join(stack))
+            error = FileRefused(UNEXPECTED_ERROR)
+        super().__init__(error, row, number)
+
+    @property
+    def traceback(self):
+        return ""
 
 
-class CandidateResource(resources.ModelResource):
+class SpreadsheetResult(results.Result):
+    """Errors named by the spreadsheet's line, its first holding the column names (as validation errors are)."""
+
+    def row_errors(self):
+        return [(number + 1, errors) for number, errors in super().row_errors()]
+
+
+class CandidateResource(SafeExportMixin, resources.ModelResource):
     last_name = fields.Field("last_name", "Nom")
     first_name = fields.Field("first_name", "Prénom")
     birth_date = fields.Field("birth_date", "Date de naissance", widget=FrenchDateWidget())
@@ -168,19 +198,43 @@ class CandidateResource(resources.ModelResource):
             row.number += 1
         return result
 
-    def before_import(self, dataset, **kwargs):
-        if len(dataset) > MAX_ROWS:
-            raise ValueError(
-                _("Le fichier compte %(rows)s lignes : %(max)s au plus par import ; découpez-le.")
-                % {"rows": len(dataset), "max": MAX_ROWS}
-            )
+    def get_error_result_class(self):
+        return ReadableError
+
+    def get_result_class(self):
+        return SpreadsheetResult
+
+    def import_data_inner(self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs):
+        """A file refused whole (too long, a column of the candidate's identity missing) is refused before its
+        first row: django-import-export reports an error of before_import() and goes on with every row."""
+        try:
+            check_row_count(len(dataset))
+            identity = [self.fields[name].column_name for name in self._meta.import_id_fields]
+            missing = [column for column in identity if column not in (dataset.headers or [])]
+            if missing:
+                raise FileRefused(
+                    _("Colonne absente du fichier : %(columns)s (la première ligne nomme les colonnes).")
+                    % {"columns": ", ".join(missing)}
+                )
+        except FileRefused as refusal:
+            result = self.get_result_class()()
+            result.total_rows = len(dataset)
+            self.handle_import_error(result, refusal, raise_errors)
+            return result
+        return super().import_data_inner(
+            dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs
+        )
 
     def before_import_row(self, row, **kwargs):
         for key, value in list(row.items()):
             if isinstance(value, str):
                 row[key] = value.strip()
         # The same candidate twice in one file: the second line is an error, not a silent update.
-        identity = tuple(str(row.get(column, "")).casefold() for column in ("Nom", "Prénom", "Date de naissance"))
+        identity = (
+            str(row.get("Nom") or "").casefold(),
+            str(row.get("Prénom") or "").casefold(),
+            self._birth_date_or_text(row.get("Date de naissance")),
+        )
         line = kwargs.get("row_number", 0) + 1
         self._duplicate_of = self._lines_by_identity.setdefault(identity, line)
         if self._duplicate_of == line:
@@ -189,6 +243,20 @@ class CandidateResource(resources.ModelResource):
             row["Courriel"] = ""
         if row.get("Emploi") is None:
             row["Emploi"] = ""
+
+    @staticmethod
+    def _birth_date_or_text(value):
+        try:
+            return FrenchDateWidget().clean(value)
+        except ValueError:
+            return str(value or "")
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        """A line that repeats an earlier one is reported (validate_instance), not skipped as « unchanged »:
+        the earlier line has just written the same values."""
+        if self._duplicate_of:
+            return False
+        return super().skip_row(instance, original, row, import_validation_errors)
 
     def get_instance(self, instance_loader, row):
         try:

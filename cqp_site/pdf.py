@@ -1,14 +1,34 @@
-"""PDFs from Django templates with WeasyPrint: grids, minutes, certificates."""
+"""PDFs from Django templates with WeasyPrint: grids, minutes, certificates.
 
+WeasyPrint fetches whatever a document names (stylesheets, images, fonts). Here it gets `data:` URLs and
+the project's static files, read from disk, and nothing else: no network, no other file. A penetration test
+made a candidate's name escape into the CSS of a PDF and the server fetch http:// and file:// URLs; the
+templates no longer put data in CSS, and this keeps any slip from reaching further.
+"""
+
+import mimetypes
+import posixpath
+from functools import cache
+from urllib.parse import unquote, urljoin, urlsplit
+from urllib.request import DataHandler, Request
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.exceptions import SuspiciousFileOperation
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
+
+# What relative URLs (`{% static %}` gives /static/...) resolve against. A reserved name (RFC 2606): never
+# looked up, it only tells the fetcher that a URL is the project's own.
+BASE_URL = "https://pdf.invalid/"
 
 
 def html_to_pdf(html: str) -> bytes:
     from weasyprint import HTML  # on first use: WeasyPrint takes half a second to import
 
-    return HTML(string=html).write_pdf()
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=project_fetcher()).write_pdf()
 
 
 def pdf_response(template_name, context, filename, request=None):
@@ -17,3 +37,52 @@ def pdf_response(template_name, context, filename, request=None):
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(False, filename)
     return response
+
+
+def project_fetcher():
+    """WeasyPrint's fetcher, restricted to `data:` URLs and the static files."""
+    return _fetcher_class()()
+
+
+@cache
+def _fetcher_class():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class ProjectFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if urlsplit(url).scheme.lower() == "data":
+                decoded = DataHandler().data_open(Request(url))
+                return URLFetcherResponse(url, decoded.read(), decoded.headers)
+            name = static_name(url)
+            content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, read_static_file(name), {"Content-Type": content_type})
+
+    return ProjectFetcher
+
+
+def static_name(url):
+    """The static file a URL names, under STATIC_URL resolved against BASE_URL; ValueError for anything else."""
+    prefix, asked = urlsplit(urljoin(BASE_URL, settings.STATIC_URL)), urlsplit(url)
+    if (asked.scheme.lower(), asked.netloc.lower()) != (prefix.scheme, prefix.netloc) or not asked.path.startswith(
+        prefix.path
+    ):
+        raise ValueError(f"Not a static file of the project: {url}")
+    name = unquote(asked.path.removeprefix(prefix.path))
+    if not name or name != posixpath.normpath(name) or name.startswith(("/", "..")) or "\\" in name or "\0" in name:
+        raise ValueError(f"Not a static file name: {url}")
+    return name
+
+
+def read_static_file(name):
+    """A static file's bytes: from the apps' and STATICFILES_DIRS folders, else from the collected files."""
+    try:
+        path = finders.find(name)
+        if path:
+            with open(path, "rb") as file:
+                return file.read()
+        if staticfiles_storage.exists(name):
+            with staticfiles_storage.open(name) as file:
+                return file.read()
+    except SuspiciousFileOperation as error:
+        raise ValueError(f"Not a static file name: {name}") from error
+    raise ValueError(f"No such static file: {name}")

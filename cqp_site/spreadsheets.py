@@ -1,5 +1,8 @@
 """Tables sent out as files: CSV that French Excel opens as it is, Excel, and no cell read as a formula."""
 
+import datetime
+from decimal import Decimal
+
 import tablib
 from django.http import HttpResponse
 
@@ -20,6 +23,18 @@ def safe(value):
 
 def safe_row(values):
     return [safe(value) for value in values]
+
+
+class SafeExportMixin:
+    """For django-import-export resources: every exported cell goes through `safe`, whatever the format. The
+    library's own escaping (IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT) only strips one leading "=", so that
+    "@", "+", "-", "==", a tab or a carriage return still started formulas (penetration test)."""
+
+    NATIVE = (bool, int, float, Decimal, datetime.date, datetime.time)  # never read as a formula
+
+    def export_field(self, field, instance, **kwargs):
+        value = super().export_field(field, instance, **kwargs)
+        return value if value is None or isinstance(value, self.NATIVE) else safe(value)
 
 
 def dataset_response(dataset: tablib.Dataset, file_format: str, name: str) -> HttpResponse:
