@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from cqp_site.admin import ReadOnlyAdminMixin
+from cqp_site.admin_guards import GuardedAdminMixin
 from cqp_site.downloads import attachment
 from cqp_site.spreadsheets import dataset_response
-from evaluations.admin import DateHierarchyMixin
 
 from . import register, services
 from .forms import RevocationForm
@@ -22,7 +22,7 @@ from .models import Certificate, IssuingRun
 
 
 @admin.register(Certificate)
-class CertificateAdmin(DateHierarchyMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class CertificateAdmin(GuardedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Certificates are issued from a signed deliberation and never edited nor deleted; they may be revoked."""
 
     list_display = ["number", "kind", "holder_name", "issued_on", "validity"]

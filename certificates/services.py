@@ -48,9 +48,13 @@ def number_certificates(deliberation) -> int:
         raise CertificateError(_("La délibération doit être signée avant la délivrance des certificats."))
     blocs = (
         AcquiredBloc.objects.filter(deliberation=deliberation, certificate__isnull=True)
-        .select_related("candidate__certification", "bloc")
+        .select_related("candidate", "bloc")
         .order_by("candidate__last_name", "candidate__first_name", "candidate_id", "bloc__code")
     )
+    # A CCP certifies a bloc of the CQP the deliberated file was for, not of the candidate's CQP of today.
+    deliberated_cqp = {
+        file.candidate_id: file.certification for file in deliberation.files.select_related("certification")
+    }
     awards = (
         CqpAward.objects.filter(deliberation=deliberation, certificate__isnull=True)
         .select_related("candidate", "certification")
@@ -61,7 +65,7 @@ def number_certificates(deliberation) -> int:
         (
             CertificateKind.CCP,
             acquired.candidate,
-            acquired.candidate.certification,
+            deliberated_cqp[acquired.candidate_id],
             {"acquired_bloc": acquired, "bloc": acquired.bloc},
         )
         for acquired in blocs

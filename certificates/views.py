@@ -11,9 +11,10 @@ import re
 import time
 import unicodedata
 
-from django.conf import settings
 from django.core.cache import caches
 from django.shortcuts import redirect, render
+
+from cqp_site.security import client_ip_address
 
 from .forms import LookupForm
 from .models import Certificate
@@ -29,23 +30,13 @@ def name_words(text):
     return sorted(re.findall(r"[a-z0-9]+", plain))
 
 
-def client_address(request):
-    """The address of the client; behind `TRUSTED_PROXY_COUNT` proxies, the one the first of them saw."""
-    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
-    if proxies:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        if len(forwarded) >= proxies and forwarded[-proxies]:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _window(request):
     """The cache key counting this address's attempts in the current window, and the seconds it has left.
 
     The address is kept hashed: the cache holds no one's address."""
     now = time.time()
     window = int(now // ATTEMPT_WINDOW)
-    address = hashlib.sha256(client_address(request).encode()).hexdigest()[:32]
+    address = hashlib.sha256((client_ip_address(request) or "").encode()).hexdigest()[:32]
     return f"certificates:verification:{address}:{window}", math.ceil((window + 1) * ATTEMPT_WINDOW - now)
 
 

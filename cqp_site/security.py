@@ -155,3 +155,10 @@ def purge_login_records(now=None) -> dict[str, int]:
         _total, per_model = model.objects.filter(attempt_time__lt=limit).delete()
         purged[name] = per_model.get(model._meta.label, 0)
     return purged
+
+
+def attempted_username(request, credentials) -> str:
+    """The username django-axes records (AXES_USERNAME_CALLABLE), cut to the length of a username: a
+    typed one of 300 characters would not fit its column."""
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    return str(username)[:150]

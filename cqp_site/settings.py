@@ -295,6 +295,7 @@ AXES_LOCKOUT_CALLABLE = "cqp_site.security.lockout"
 # they were reached from to X-Forwarded-For (nginx: $proxy_add_x_forwarded_for), the outermost one's.
 # Without it, behind a proxy every login comes from the proxy's address: set it there.
 AXES_IPWARE_PROXY_COUNT = int(env("PROXY_COUNT", "0"))
+AXES_USERNAME_CALLABLE = "cqp_site.security.attempted_username"
 AXES_CLIENT_IP_CALLABLE = "cqp_site.security.client_ip_address"
 OTP_TOTP_ISSUER = "Certification CQP — Ucanss"
 # Logs keep no personal data: usernames, addresses and browsers are masked in axes' messages.

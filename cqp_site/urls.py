@@ -17,3 +17,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("_nested_admin/", include("nested_admin.urls")),
 ]
+
+# A database lost anywhere in a request: 503 « rien n'est enregistré »; any other error, the 500 page.
+handler500 = "cqp_site.outage.server_error"

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import Count
@@ -7,9 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from candidates.admin import SessionFilter
 from candidates.roles import NATIONAL_JURY
 from cqp_site.admin import ReadOnlyAdminMixin, ResultsExportMixin
+from cqp_site.admin_guards import GuardedAdminMixin
 
 from .exports import deliberation_results
 from .models import Deliberation, Grid, GridEvent, Signature
+
+
+def national_jury_accounts():
+    return get_user_model().objects.filter(groups__name=NATIONAL_JURY).order_by("last_name", "first_name")
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -37,7 +43,7 @@ class GridEventInline(ReadOnlyInline):
 
 
 @admin.register(Grid)
-class GridAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class GridAdmin(GuardedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Grids are written by the jury on their screens only: administrators follow them here, read-only."""
 
     list_display = ["exam", "exam__session", "status", "revision", "submitted_at", "signed_at"]
@@ -50,17 +56,42 @@ class GridAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     inlines = [SignatureInline, GridEventInline]
 
 
-@admin.register(Deliberation)
-class DeliberationAdmin(ResultsExportMixin, admin.ModelAdmin):
-    """Administrators prepare deliberations (date, members, president, sessions); the national joint
-    jury holds and signs them on its own screens. A signed deliberation is read-only."""
+class DeliberationForm(forms.ModelForm):
+    def clean(self):
+        cleaned_data = super().clean()
+        president, members = cleaned_data.get("president"), cleaned_data.get("members")
+        if president is not None and members is not None and president not in members:
+            self.add_error(
+                "members",
+                _("Le ou la président(e) de la délibération (%(name)s) doit être parmi les membres présents.")
+                % {"name": president.get_full_name() or president.get_username()},
+            )
+        return cleaned_data
 
+
+@admin.register(Deliberation)
+class DeliberationAdmin(GuardedAdminMixin, ResultsExportMixin, admin.ModelAdmin):
+    """Administrators prepare deliberations (date, members, president, sessions); the national joint
+    jury holds and signs them on its own screens, each member only those they sit on. A signed
+    deliberation is read-only."""
+
+    form = DeliberationForm
     list_display = ["title", "held_on", "president", "status", "file_count"]
     list_filter = ["status"]
     search_fields = ["title"]
     date_hierarchy = "held_on"
-    filter_horizontal = ["sessions"]
-    fields = ["title", "held_on", "members_present", "president", "sessions", "status", "signed_at", "digest"]
+    filter_horizontal = ["members", "sessions"]
+    fields = [
+        "title",
+        "held_on",
+        "members_present",
+        "members",
+        "president",
+        "sessions",
+        "status",
+        "signed_at",
+        "digest",
+    ]
     readonly_fields = ["status", "signed_at", "digest"]
 
     actions = ["issue_certificates", "export_results_csv", "export_results_xlsx"]
@@ -90,8 +121,13 @@ class DeliberationAdmin(ResultsExportMixin, admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "president":
-            kwargs["queryset"] = get_user_model().objects.filter(groups__name=NATIONAL_JURY)
+            kwargs["queryset"] = national_jury_accounts()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "members":
+            kwargs["queryset"] = national_jury_accounts()
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.is_signed:

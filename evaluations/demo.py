@@ -54,5 +54,6 @@ def load_demo(today=None):
         "Louis Collège (collège salariés)",
         president=get_user_model().objects.get(username="jpn"),
     )
+    deliberation.members.add(deliberation.president)
     deliberation.sessions.add(spring)
     services.add_ready_files(deliberation, deliberation.president)

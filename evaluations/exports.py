@@ -35,14 +35,16 @@ SESSION_HEADERS = [
 ]
 
 
-def _candidate_cells(candidate):
+def _candidate_cells(candidate, record=None):
+    """Who, and the CQP and route: those of the deliberated file (`record`) when there is one."""
+    record = record or candidate
     return [
         candidate.last_name,
         candidate.first_name,
         candidate.birth_date.strftime("%d/%m/%Y"),
         candidate.organisation.name,
-        candidate.certification.code,
-        candidate.get_route_display(),
+        record.certification.code,
+        record.get_route_display(),
     ]
 
 
@@ -51,7 +53,7 @@ def deliberation_results(deliberations) -> tablib.Dataset:
     dataset = tablib.Dataset(headers=HEADERS, title="Résultats")
     files = (
         CandidateFile.objects.filter(deliberation__in=deliberations)
-        .select_related("candidate__certification", "candidate__organisation")
+        .select_related("certification", "candidate__organisation")
         .prefetch_related("blocs__bloc")
         .order_by("deliberation__held_on", "candidate__last_name", "candidate__first_name", "pk")
     )
@@ -60,7 +62,7 @@ def deliberation_results(deliberations) -> tablib.Dataset:
             dataset.append(
                 safe_row(
                     [
-                        *_candidate_cells(file.candidate),
+                        *_candidate_cells(file.candidate, file),
                         decision.bloc.code,
                         decision.get_computed_display(),
                         decision.get_opinion_display(),

@@ -1,13 +1,17 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from candidates.models import Branch, Route
+
 from .models import FileOutcome, Opinion, Ruling
+from .statistics import DIMENSIONS
 
 VALIDATED, NOT_VALIDATED = "oui", "non"
 MARK_CHOICES = [(VALIDATED, _("Validé")), (NOT_VALIDATED, _("Non validé"))]
 MARK_VALUES = {VALIDATED: True, NOT_VALIDATED: False, "": None}
 MARK_CHOICE_OF = {True: VALIDATED, False: NOT_VALIDATED, None: ""}
 TEXT_LIMIT = 5000
+LARGEST_ID = 2**63 - 1  # ids are 64-bit integers: a larger number names nothing
 CHECKBOX = forms.CheckboxInput(attrs={"class": "form-check-input"})
 
 
@@ -113,3 +117,27 @@ class BlocDecisionForm(forms.Form):
         max_length=TEXT_LIMIT,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class StatisticsFilterForm(forms.Form):
+    """The filters of the statistics page, read from its address; each value is one the page offers."""
+
+    cqp = forms.ChoiceField(required=False, choices=[("", _("Tous")), ("GC", "GC"), ("COS", "COS")])
+    session = forms.IntegerField(required=False, min_value=1, max_value=LARGEST_ID)
+    branche = forms.ChoiceField(required=False, choices=[("", _("Toutes")), *Branch.choices])
+    voie = forms.ChoiceField(required=False, choices=[("", _("Toutes")), *Route.choices])
+    par = forms.ChoiceField(required=False, choices=[(key, label) for key, (_field, label) in DIMENSIONS.items()])
+
+    def filters(self):
+        """The filters as the statistics read them and the page shows them back (strings, "" for none)."""
+        data = self.cleaned_data
+        session = data.get("session")
+        return {
+            "cqp": data.get("cqp", ""),
+            "session": "" if session is None else str(session),
+            "branche": data.get("branche", ""),
+            "voie": data.get("voie", ""),
+        }
+
+    def dimension(self):
+        return self.cleaned_data.get("par") or "cqp"

@@ -13,9 +13,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from candidates.models import Exam, Person
+from candidates.models import Exam, Person, Route, validate_single_line
 from cqp_site.audit import audited
-from cqp_site.frozen import FrozenModel, frozen_with_parent, protect_when
+from cqp_site.frozen import FrozenModel, FrozenQuerySet, frozen_with_parent, protect_when
 from referentials.models import Bloc, Competence, Criterion
 
 
@@ -212,13 +212,31 @@ class DeliberationStatus(models.TextChoices):
     SIGNED = "signed", _("Signée")
 
 
+class DeliberationQuerySet(FrozenQuerySet):
+    def for_member(self, user):
+        """The deliberations this account sits on: a member of the national joint jury sees no other."""
+        return self.filter(members=user) if user.is_authenticated else self.none()
+
+
 @audited
 class Deliberation(FrozenModel):
-    """A meeting of the national joint jury (CPNEFP), which certifies: it decides on each file and signs."""
+    """A meeting of the national joint jury (CPNEFP), which certifies: it decides on each file and signs.
 
-    title = models.CharField(_("intitulé"), max_length=200)
+    `members_present` is the text the minutes print (names and colleges); `members` are the accounts
+    of those members, the only ones who reach the deliberation, its president among them."""
+
+    title = models.CharField(_("intitulé"), max_length=200, validators=[validate_single_line])
     held_on = models.DateField(_("date de la délibération"))
     members_present = models.TextField(_("membres présents"), help_text=_("Un membre par ligne, avec son collège."))
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="deliberations",
+        verbose_name=_("comptes des membres présents"),
+        help_text=_(
+            "Les membres du jury paritaire national qui siègent : eux seuls accèdent à la délibération. "
+            "Le ou la président(e) en fait partie."
+        ),
+    )
     president = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -234,6 +252,8 @@ class Deliberation(FrozenModel):
     )
     signed_at = models.DateTimeField(_("signée le"), null=True, blank=True)
     digest = models.CharField(_("empreinte des décisions signées"), max_length=64, blank=True)
+
+    objects = DeliberationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("délibération du jury paritaire national")
@@ -273,6 +293,15 @@ class CandidateFile(FrozenModel):
     candidate = models.ForeignKey(
         "candidates.Candidate", on_delete=models.PROTECT, related_name="files", verbose_name=_("candidat")
     )
+    # The facts the decision rests on, as they stood when the file was last decided on (kept from the
+    # candidate's record while the deliberation is open, then signed with it): the minutes, the
+    # screens and the certificates read them here, never the candidate's record of today.
+    certification = models.ForeignKey(
+        "referentials.Certification", on_delete=models.PROTECT, related_name="+", verbose_name=_("CQP visé")
+    )
+    route = models.CharField(_("voie d'accès"), max_length=10, choices=Route.choices)
+    pass_validated_on = models.DateField(_("Pass validée le"), null=True, blank=True)
+    premss_validated_on = models.DateField(_("Prem'ss validée le"), null=True, blank=True)
     outcome = models.CharField(_("issue"), max_length=10, choices=FileOutcome.choices)
     outcome_reason = models.CharField(_("motif"), max_length=300)
     disagreement = models.BooleanField(_("avis du jury professionnel différent du résultat calculé"), default=False)
@@ -290,6 +319,13 @@ class CandidateFile(FrozenModel):
 
     def __str__(self):
         return f"{self.candidate} · {self.deliberation}"
+
+    RECORDED_FACTS = ("certification_id", "route", "pass_validated_on", "premss_validated_on")
+
+    def record_facts(self, candidate):
+        """Take the facts from the candidate's record (while the deliberation is open)."""
+        for fact in self.RECORDED_FACTS:
+            setattr(self, fact, getattr(candidate, fact))
 
 
 class Ruling(models.TextChoices):

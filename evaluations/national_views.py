@@ -5,6 +5,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -13,15 +14,17 @@ from candidates.models import Branch, CertificationSession, Exam, Route
 from candidates.roles import is_national_jury_member
 from cqp_site.downloads import file_download
 from cqp_site.pdf import pdf_response
+from cqp_site.security import password_reentry
 
 from . import selectors, services, statistics
-from .forms import BlocDecisionForm, DeliberationFilterForm, SignatureForm
+from .forms import BlocDecisionForm, DeliberationFilterForm, SignatureForm, StatisticsFilterForm
 from .models import BlocDecision, CandidateFile, Deliberation
 from .views import grid_pdf_response
 
 
 def national_jury_required(view):
-    """Members of the national joint jury only; the deliberation named in the URL is loaded (or 404)."""
+    """Members of the national joint jury only; the deliberation named in the URL is loaded if the
+    member sits on it, else 404: another deliberation's address tells them nothing."""
 
     @login_required
     @wraps(view)
@@ -30,7 +33,10 @@ def national_jury_required(view):
             raise PermissionDenied(_("Cet espace est réservé aux membres du jury paritaire national."))
         if pk is None:
             return view(request, *args, **kwargs)
-        deliberation = get_object_or_404(Deliberation.objects.select_related("president"), pk=pk)
+        try:
+            deliberation = selectors.member_deliberation(request.user, pk)
+        except Deliberation.DoesNotExist:
+            raise Http404(_("Aucune délibération à laquelle vous siégez ne porte ce numéro.")) from None
         return view(request, deliberation, *args, **kwargs)
 
     return wrapper
@@ -38,7 +44,7 @@ def national_jury_required(view):
 
 @national_jury_required
 def deliberation_list(request):
-    deliberations = Deliberation.objects.select_related("president").prefetch_related("sessions__certification")
+    deliberations = selectors.member_deliberations(request.user)
     return render(request, "evaluations/national/deliberation_list.html", {"deliberations": deliberations})
 
 
@@ -77,12 +83,15 @@ def add_files(request, deliberation):
 @national_jury_required
 def candidate_file(request, deliberation, file_pk):
     file = get_object_or_404(
-        CandidateFile.objects.select_related("candidate__certification", "candidate__organisation"),
+        CandidateFile.objects.select_related("certification__version", "candidate__organisation"),
         pk=file_pk,
         deliberation=deliberation,
     )
     if request.method == "POST":
-        decision = get_object_or_404(BlocDecision, pk=request.POST.get("decision"), file=file)
+        decision_id = request.POST.get("decision", "")
+        if not (decision_id.isascii() and decision_id.isdigit()):
+            raise Http404(_("Décision introuvable dans ce dossier."))
+        decision = get_object_or_404(BlocDecision, pk=decision_id, file=file)
         form = BlocDecisionForm(request.POST, prefix=f"decision-{decision.pk}")
         if form.is_valid():
             try:
@@ -146,7 +155,8 @@ def sign_deliberation(request, deliberation):
         messages.error(request, _("Saisissez votre mot de passe pour signer."))
     else:
         try:
-            services.sign_deliberation(deliberation, request.user, form.cleaned_data["password"])
+            with password_reentry(request):
+                services.sign_deliberation(deliberation, request.user, form.cleaned_data["password"])
         except services.DeliberationError as error:
             messages.error(request, str(error))
         else:
@@ -160,7 +170,7 @@ def sign_deliberation(request, deliberation):
 @national_jury_required
 def minutes_pdf(request, deliberation):
     files = (
-        deliberation.files.select_related("candidate__certification", "candidate__organisation")
+        deliberation.files.select_related("certification", "candidate__organisation")
         .prefetch_related("blocs__bloc")
         .order_by("candidate__last_name", "candidate__first_name")
     )
@@ -174,15 +184,18 @@ def minutes_pdf(request, deliberation):
 
 @login_required
 def statistics_page(request):
-    """For administrators and the national joint jury: how the certification goes."""
+    """For administrators and the national joint jury: how the certification goes.
+
+    Unknown filter values (a hand-made address) answer 400 with the unfiltered figures."""
     if not (request.user.is_staff or is_national_jury_member(request.user)):
         raise PermissionDenied(_("Les statistiques sont ouvertes aux administrateurs et au jury paritaire national."))
-    filters = {key: request.GET.get(key, "") for key in ("cqp", "session", "branche", "voie")}
-    if filters["session"] and not filters["session"].isdigit():
-        filters["session"] = ""
-    dimension = request.GET.get("par", "cqp")
-    if dimension not in statistics.DIMENSIONS:
-        dimension = "cqp"
+    form = StatisticsFilterForm(request.GET)
+    status = 200
+    if not form.is_valid():
+        messages.error(request, _("Filtre inconnu : les statistiques sont affichées sans filtre."))
+        form, status = StatisticsFilterForm({}), 400
+        form.is_valid()
+    filters, dimension = form.filters(), form.dimension()
     context = {
         "filters": filters,
         "dimension": dimension,
@@ -196,4 +209,4 @@ def statistics_page(request):
         "competences": statistics.competence_rates(filters),
         "criteria": statistics.criterion_rates(filters),
     }
-    return render(request, "evaluations/statistics.html", context)
+    return render(request, "evaluations/statistics.html", context, status=status)

@@ -16,6 +16,7 @@ from .models import (
     BlocDecision,
     CandidateFile,
     CriterionMark,
+    Deliberation,
     FileOutcome,
     Grid,
     GridEvent,
@@ -197,6 +198,16 @@ def grid_page(exam) -> GridPage:
 # The national joint jury ------------------------------------------------------------------------
 
 
+def member_deliberations(user):
+    """The deliberations this member of the national joint jury sits on, as their list shows them."""
+    return Deliberation.objects.for_member(user).select_related("president").prefetch_related("sessions__certification")
+
+
+def member_deliberation(user, pk):
+    """A deliberation this member sits on (else Deliberation.DoesNotExist): no other is theirs to see."""
+    return Deliberation.objects.for_member(user).select_related("president").get(pk=pk)
+
+
 @dataclass
 class Readiness:
     ready: list  # candidates whose exams in the sessions all have signed grids
@@ -286,9 +297,7 @@ OPINION_RULING = {Opinion.FAVOURABLE: Ruling.VALIDATED, Opinion.UNFAVOURABLE: Ru
 
 def file_outcomes(deliberation, file_ids) -> dict:
     """Each file's outcome by the rules, from its decisions and the blocs held before (fixed queries)."""
-    files = list(
-        CandidateFile.objects.filter(pk__in=file_ids).select_related("candidate").prefetch_related("blocs__bloc")
-    )
+    files = list(CandidateFile.objects.filter(pk__in=file_ids).prefetch_related("blocs__bloc"))
     codes = certification_bloc_codes()
     held = held_bloc_codes([file.candidate_id for file in files], excluding_deliberation=deliberation)
     summaries = {}
@@ -296,11 +305,11 @@ def file_outcomes(deliberation, file_ids) -> dict:
         decisions = list(file.blocs.all())
         validated = {d.bloc.code for d in decisions if d.decision == Ruling.VALIDATED}
         result = rules.decide_file(
-            codes[file.candidate.certification_id],
+            codes[file.certification_id],
             held[file.candidate_id],
             validated,
-            pass_validated=file.candidate.pass_validated_on is not None,
-            premss_validated=file.candidate.premss_validated_on is not None,
+            pass_validated=file.pass_validated_on is not None,
+            premss_validated=file.premss_validated_on is not None,
         )
         outcome = FileOutcome.CQP if result.cqp_awarded else FileOutcome.CCP if result.new_ccps else FileOutcome.NONE
         summaries[file.pk] = FileSummary(
@@ -347,7 +356,7 @@ def deliberation_page(deliberation, filters: dict, page_number=1) -> Deliberatio
     totals = deliberation_totals(deliberation)
     files = deliberation.files.all()
     if filters.get("cqp"):
-        files = files.filter(candidate__certification__code=filters["cqp"])
+        files = files.filter(certification__code=filters["cqp"])
     if filters.get("session"):
         files = files.filter(blocs__grid__exam__session=filters["session"]).distinct()
     if filters.get("outcome"):
@@ -356,7 +365,7 @@ def deliberation_page(deliberation, filters: dict, page_number=1) -> Deliberatio
         files = files.filter(disagreement=True)
     if filters.get("overridden"):
         files = files.filter(overridden=True)
-    files = files.select_related("candidate__certification", "candidate__organisation").prefetch_related(
+    files = files.select_related("certification", "candidate__organisation").prefetch_related(
         Prefetch("blocs", queryset=BlocDecision.objects.select_related("bloc"))
     )
     page = Paginator(files.order_by("candidate__last_name", "candidate__first_name", "pk"), FILES_PER_PAGE).get_page(
@@ -365,10 +374,10 @@ def deliberation_page(deliberation, filters: dict, page_number=1) -> Deliberatio
     candidate_ids = [file.candidate_id for file in page]
     held = {}
     for acquired in (
-        AcquiredBloc.objects.filter(candidate_id__in=candidate_ids)
+        AcquiredBloc.objects.filter(candidate_id__in=candidate_ids, acquired_on__lte=deliberation.held_on)
         .exclude(deliberation=deliberation)
         .select_related("bloc")
-    ):
+    ):  # held by the day of the deliberation: a bloc acquired later never shows in a signed record
         held[(acquired.candidate_id, acquired.bloc.code)] = acquired
     codes = certification_bloc_codes()
     rows = []
@@ -379,7 +388,7 @@ def deliberation_page(deliberation, filters: dict, page_number=1) -> Deliberatio
                 file,
                 [
                     (code, decisions.get(code), held.get((file.candidate_id, code)))
-                    for code in codes[file.candidate.certification_id]
+                    for code in codes[file.certification_id]
                 ],
             )
         )
@@ -402,7 +411,7 @@ def file_page(file) -> FilePage:
     exams = Exam.objects.for_listing().select_related("session__certification__version").in_bulk(exam_ids)
     grid_pages = [grid_page(exams[exam_id]) for exam_id in exam_ids]
     held = list(
-        AcquiredBloc.objects.filter(candidate=file.candidate_id)
+        AcquiredBloc.objects.filter(candidate=file.candidate_id, acquired_on__lte=file.deliberation.held_on)
         .exclude(deliberation=file.deliberation_id)
         .select_related("bloc", "deliberation")
     )

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from candidates.models import AcquiredBloc, CqpAward
+from candidates.models import AcquiredBloc, Candidate, CqpAward
 from candidates.roles import is_national_jury_member
 from cqp_site import security
 
@@ -254,6 +254,8 @@ def _locked_deliberation(deliberation, user):
     if not is_national_jury_member(user):
         raise DeliberationError(_("Seuls les membres du jury paritaire national délibèrent."))
     deliberation = Deliberation.objects.select_for_update().get(pk=deliberation.pk)
+    if not deliberation.members.filter(pk=user.pk).exists():
+        raise DeliberationError(_("Vous ne siégez pas à cette délibération."))
     if deliberation.is_signed:
         raise DeliberationError(_("La délibération est signée : ses décisions ne changent plus."))
     return deliberation
@@ -274,12 +276,12 @@ def add_ready_files(deliberation, user) -> int:
         return 0
     exams = [exam for candidate in candidates for exam in readiness.exams[candidate.pk]]
     graded = selectors.graded_blocs([exam.grid for exam in exams])
-    files = CandidateFile.objects.bulk_create(
-        [
-            CandidateFile(deliberation=deliberation, candidate=candidate, outcome="", outcome_reason="")
-            for candidate in candidates
-        ]
-    )
+    files = []
+    for candidate in candidates:
+        file = CandidateFile(deliberation=deliberation, candidate=candidate, outcome="", outcome_reason="")
+        file.record_facts(candidate)
+        files.append(file)
+    files = CandidateFile.objects.bulk_create(files)
     file_of = {file.candidate_id: file for file in files}
     decisions = []
     for exam in exams:
@@ -304,7 +306,12 @@ def add_ready_files(deliberation, user) -> int:
 
 
 def _refresh_outcomes(deliberation, files):
-    """Each file's outcome, by the rules, from its decisions and the blocs the candidate already held."""
+    """Each file's facts, taken again from the candidate's record (the deliberation is open), and its
+    outcome, by the rules, from its decisions and the blocs the candidate already held."""
+    candidates = Candidate.objects.in_bulk([file.candidate_id for file in files])
+    for file in files:
+        file.record_facts(candidates[file.candidate_id])
+    CandidateFile.objects.bulk_update(files, CandidateFile.RECORDED_FACTS)
     outcomes = selectors.file_outcomes(deliberation, [file.pk for file in files])
     for file in files:
         outcome = outcomes[file.pk]
@@ -349,9 +356,7 @@ def sign_deliberation(deliberation, user, password) -> Deliberation:
     if not security.check_reentered_password(user, password):
         _log(logging.WARNING, "deliberation_signature_refused", deliberation_id=deliberation.pk, user_id=user.pk)
         raise DeliberationError(_("Mot de passe incorrect : la délibération n'est pas signée."))
-    files = list(
-        deliberation.files.select_related("candidate__certification").prefetch_related("blocs__bloc").order_by("pk")
-    )
+    files = list(deliberation.files.select_related("certification").prefetch_related("blocs__bloc").order_by("pk"))
     if not files:
         raise DeliberationError(_("Aucun dossier n'est présenté : il n'y a rien à signer."))
     _refresh_outcomes(deliberation, files)
@@ -377,7 +382,7 @@ def sign_deliberation(deliberation, user, password) -> Deliberation:
             awards.append(
                 CqpAward(
                     candidate_id=file.candidate_id,
-                    certification=file.candidate.certification,
+                    certification=file.certification,
                     awarded_on=deliberation.held_on,
                     deliberation=deliberation,
                 )

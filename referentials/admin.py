@@ -13,15 +13,16 @@ from .services import copy_version
 
 
 def version_of(obj):
+    """The version an object belongs to; None for one not yet attached to any (on an add page)."""
     if obj is None:
         return None
     if isinstance(obj, ReferentialVersion):
         return obj
     if isinstance(obj, Competence):
-        return obj.bloc.version
+        return obj.bloc.version if obj.bloc_id else None
     if isinstance(obj, Criterion):
-        return obj.competence.bloc.version
-    return obj.version
+        return obj.competence.bloc.version if obj.competence_id else None
+    return obj.version if obj.version_id else None
 
 
 class FrozenWhenInUse:

@@ -178,7 +178,7 @@ def test_lookup_by_number_and_holder_name(client, spring):
     services.number_certificates(spring)
     certificate = Certificate.objects.first()
     url = reverse("certificates:lookup")
-    found = client.get(url, {"number": certificate.number.lower(), "holder": "martin"})
+    found = client.get(url, {"number": certificate.number.lower(), "holder": "martin léa"})
     assert found.status_code == 302 and found.url == reverse("certificates:verify", kwargs={"code": certificate.code})
     wrong = client.get(url, {"number": certificate.number, "holder": "Dupont"})
     assert wrong.status_code == 404 and "Certificat introuvable." in wrong.content.decode()

@@ -37,12 +37,14 @@ def run_exam(exam, validated=True, verdict="favourable", only=None):
 
 
 def deliberation_for(*session_names):
+    """A deliberation on these sessions, presided by `jpn`, its one member with an account."""
     deliberation = Deliberation.objects.create(
         title="Délibération du jury paritaire national",
         held_on=datetime.date.today(),
         members_present="Jean Paritaire (collège employeurs)\nMarie Syndicat (collège salariés)",
         president=user("jpn"),
     )
+    deliberation.members.add(deliberation.president)
     deliberation.sessions.set(CertificationSession.objects.filter(name__in=session_names))
     return deliberation
 
