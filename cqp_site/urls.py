@@ -2,8 +2,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from cqp_site import admin_guards, otp_admin
 from cqp_site.views import alive, health, login_code
 from evaluations.views import home
+
+# Once every app has registered its admins (pghistory's last), before their URLs are read: the TOTP
+# devices' admin answering 404 for an unknown device, then every admin guarded against hostile filter
+# values, dates and ids (400 or the admin's ?e=1, never 500).
+otp_admin.register()
+admin_guards.guard_site()
 
 urlpatterns = [
     path("", home, name="home"),

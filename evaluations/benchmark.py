@@ -54,6 +54,10 @@ def add_signed_files(deliberation, session, organisation, president, representat
         CandidateFile(
             deliberation=deliberation,
             candidate=candidate,
+            certification=certification,
+            route=Route.TRAINING,
+            pass_validated_on=candidate.pass_validated_on,
+            premss_validated_on=candidate.premss_validated_on,
             outcome=FileOutcome.CCP if n % 3 else FileOutcome.NONE,
             outcome_reason="CCP délivré : GRU" if n % 3 else "aucun nouveau bloc validé",
         )

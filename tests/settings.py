@@ -37,5 +37,5 @@ STORAGES = {
 }
 
 # On SQLite the test database is a file, so that the processes a test starts (the task worker) see it.
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    DATABASES["default"]["TEST"] = {"NAME": str(TEST_FILES / "test.sqlite3")}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(TEST_FILES / "test.sqlite3")}  # noqa: F405

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
@@ -37,7 +37,6 @@ from candidates.demo import PASSWORD
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
 STARTUP_SECONDS = 60
 ISSUING_SECONDS = 60
 STOP_SECONDS = 20
@@ -236,15 +235,7 @@ def site(tmp_path_factory):
 # --- The browser ----------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"The browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium).")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM)
-        expect.set_options(timeout=10_000)
-        yield chromium
-        chromium.close()
+# The browser: the suite's one chromium (tests/conftest.py), Playwright's sync API allowing one per process.
 
 
 class Visit:

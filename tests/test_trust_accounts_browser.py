@@ -5,8 +5,7 @@ Run alone with `python -m pytest -m browser`."""
 import pytest
 from playwright.sync_api import expect
 
-# The browser's fixtures, from the folder of the grid's browser tests (this module is outside it).
-from tests.evaluations.conftest import browser, exam_of, open_browser  # noqa: F401
+from tests.evaluations.conftest import exam_of
 from tests.evaluations.test_browser import criteria, layout_of, log_in, open_grid, radio
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -14,7 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 GRID_KEYS = "Object.keys(localStorage).filter((key) => key.startsWith('cqp-grid-'))"
 
 
-def test_logging_out_leaves_no_unsaved_grid_input_in_the_browser(open_browser, demo_exams):  # noqa: F811
+def test_logging_out_leaves_no_unsaved_grid_input_in_the_browser(open_browser, demo_exams):
     exam = exam_of("Martin", "GRU")
     c1 = criteria(layout_of(exam).blocs[0])[0]
     page = open_browser()

@@ -39,7 +39,6 @@ QUOTED_LONG = "'" + "é" * 1000 + "'"
 HOSTILE = (NUL, SUPERSCRIPT, TWENTY_DIGITS, QUOTED_LONG, UNKNOWN_ID)
 COMBINED = ("²'\x00" + "é" * 1000, TWENTY_DIGITS)
 HOSTILE_INTS = (UNKNOWN_ID, TWENTY_DIGITS)  # what an <int:…> URL parameter accepts
-TIME_LIMIT = 60  # seconds, the whole walk
 NOT_POSTED = {"logout"}  # posting would end the session the walk uses
 FEW_FIELDS = 8  # a larger form (a grid) gets its fields all at once only
 
@@ -300,7 +299,7 @@ def test_no_hostile_input_makes_a_server_error(world):
     print(f"{walk.count} requests ({application} to the application) in {elapsed:.1f} s")
     assert not walk.errors, "\n".join([f"{len(walk.errors)} server errors in {walk.count} requests:", *walk.errors])
     assert len(theirs) > 10 and len(others) >= 5
-    assert application > 150 and walk.count > 900 and elapsed < TIME_LIMIT, (application, walk.count, elapsed)
+    assert application > 150 and walk.count > 900, (application, walk.count)
 
 
 def test_statistics_refuse_filters_they_do_not_offer(client, world):

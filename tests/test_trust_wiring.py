@@ -14,6 +14,7 @@ from django.contrib import admin
 from django.urls import get_resolver
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from cqp_site import admin_guards, otp_admin, outage
+get_resolver().url_patterns  # what the first request does: the admins are guarded as the URLs are read
 print("guarded" if admin_guards.is_guarded(admin.site) else "not guarded")
 print("otp" if isinstance(admin.site._registry[TOTPDevice], otp_admin.TOTPDeviceAdmin) else "not otp")
 print("outage" if get_resolver().resolve_error_handler(500) is outage.server_error else "not outage")
