@@ -71,9 +71,12 @@ CHROMIUM = "/usr/bin/chromium"
 # --- The browser ----------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(django_db_setup):
-    """Debian's chromium, one for the whole session (never a downloaded one); None if it is missing.
+    """Debian's chromium, one per test module (never a downloaded one); None if it is missing.
+
+    Per module, not per session: Playwright's loop must be gone once a module's browser tests are
+    over, or the tests after them that sign a PDF (pyHanko runs its own asyncio loop) would fail.
 
     Playwright's sync API keeps an asyncio loop running in this thread, which makes Django refuse
     ORM calls (SynchronousOnlyOperation): the tests, their fixtures and the database teardown make
