@@ -109,9 +109,7 @@ class CertificateAdmin(GuardedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     def pdf_view(self, request, pk):
         """The signed PDF, streamed from storage to whoever may view certificates in the admin; 404 to
         anyone else, signed in or not."""
-        certificate = get_object_or_404(Certificate, pk=pk)
-        if not (self.admin_site.has_permission(request) and self.has_view_permission(request, certificate)):
-            raise Http404
+        certificate = self.viewable_or_404(request, Certificate.objects.all(), pk)
         if not certificate.pdf:
             raise Http404
         return FileResponse(certificate.pdf.open("rb"), as_attachment=True, filename=f"{certificate.number}.pdf")
@@ -177,12 +175,7 @@ class IssuingRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         ]
 
     def _viewable_run(self, request, pk):
-        """The run, for whoever may view runs in the admin (a staff account without that permission too
-        gets 404)."""
-        run = get_object_or_404(IssuingRun.objects.select_related("deliberation"), pk=pk)
-        if not (self.admin_site.has_permission(request) and self.has_view_permission(request, run)):
-            raise Http404
-        return run
+        return self.viewable_or_404(request, IssuingRun.objects.select_related("deliberation"), pk)
 
     def progress_view(self, request, pk):
         run = self._viewable_run(request, pk)

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +33,14 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def viewable_or_404(self, request, queryset, pk):
+        """The object, for whoever may view it in the admin; « not found » for anyone else, signed in or
+        not, a staff account without the permission included (for the views that hand out files)."""
+        obj = get_object_or_404(queryset, pk=pk)
+        if not (self.admin_site.has_permission(request) and self.has_view_permission(request, obj)):
+            raise Http404
+        return obj
 
 
 class ResultsExportMixin:
