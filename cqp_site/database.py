@@ -111,3 +111,19 @@ def grant(connection, role):
         )
         cursor.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {quoted}")
         cursor.execute(f"GRANT EXECUTE ON FUNCTION public.cqp_erase_candidate_audit(BIGINT) TO {quoted}")
+
+
+def check_constraints_at_once(using="default"):
+    """Within the current transaction, check foreign keys at each statement rather than at commit.
+
+    Django declares its foreign keys DEFERRABLE INITIALLY DEFERRED. Inside one transaction that
+    writes thousands of rows to tables with triggers (the audit trail, the frozen rows), PostgreSQL
+    queues every deferred check, and the time per row grows with the transaction: measured 551 ms
+    for the first 4,000 rows and 1,829 ms for the fourth 4,000, against a flat 170 ms with the
+    checks made at once. Bulk writes (adding files to a deliberation, signing it, numbering
+    certificates) call this first; they write parents before children, so nothing needs deferring.
+    """
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

@@ -9,9 +9,19 @@ import datetime
 from django.utils import timezone
 
 from candidates.models import Candidate, Exam, Route
-from referentials.models import ExamKind
+from referentials.models import Criterion, ExamKind
 
-from .models import BlocDecision, CandidateFile, FileOutcome, Grid, GridStatus, Opinion, Ruling
+from .models import (
+    BlocAssessment,
+    BlocDecision,
+    CandidateFile,
+    CriterionMark,
+    FileOutcome,
+    Grid,
+    GridStatus,
+    Opinion,
+    Ruling,
+)
 
 
 def add_signed_files(deliberation, session, organisation, president, representative, count, *, start=0):
@@ -76,3 +86,59 @@ def add_signed_files(deliberation, session, organisation, president, representat
         for n, (file, grid) in enumerate(zip(files, grids, strict=True))
     )
     return files
+
+
+def add_ready_exams(session, organisation, president, representative, count, *, start=0, signed=True):
+    """`count` candidates on `session`'s CQP, each with a GRU exam whose grid has every criterion
+    marked (one candidate in four misses the competences' threshold) and the jury's favourable
+    opinion: signed, so ready to be put before a deliberation, or only submitted (`signed=False`)."""
+    certification = session.certification
+    gru = certification.blocs.get(code="GRU")
+    criteria = list(Criterion.objects.filter(competence__bloc=gru).order_by("competence__order", "order"))
+    candidates = Candidate.objects.bulk_create(
+        Candidate(
+            last_name=f"Pret{start + n:05d}",
+            first_name="Test",
+            birth_date=datetime.date(1980, 1, 1) + datetime.timedelta(days=start + n),
+            organisation=organisation,
+            certification=certification,
+            route=Route.TRAINING,
+            pass_validated_on=datetime.date(2024, 1, 1),
+            premss_validated_on=datetime.date(2024, 1, 1),
+        )
+        for n in range(count)
+    )
+    when = timezone.make_aware(datetime.datetime.combine(session.starts_on, datetime.time(9)))
+    exams = Exam.objects.bulk_create(
+        Exam(
+            session=session,
+            candidate=candidate,
+            bloc=gru,
+            kind=ExamKind.OBSERVATION,
+            scheduled_at=when,
+            place="Salle 1",
+            president=president,
+            representative=representative,
+        )
+        for candidate in candidates
+    )
+    now = timezone.now()
+    grids = Grid.objects.bulk_create(
+        Grid(exam=exam, status=GridStatus.SUBMITTED, revision=1, submitted_at=now) for exam in exams
+    )
+    BlocAssessment.objects.bulk_create(
+        BlocAssessment(grid=grid, bloc=gru, verdict=Opinion.FAVOURABLE) for grid in grids
+    )
+    CriterionMark.objects.bulk_create(
+        (
+            CriterionMark(grid=grid, criterion=criterion, validated=not (n % 4 == 0 and index % 2 == 0))
+            for n, grid in enumerate(grids)
+            for index, criterion in enumerate(criteria)
+        ),
+        batch_size=2000,
+    )
+    if signed:  # marks first: nothing is added to a signed grid
+        Grid.objects.filter(pk__in=[grid.pk for grid in grids]).update(
+            status=GridStatus.SIGNED, signed_at=now, digest="0" * 64
+        )
+    return exams

@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 
 from candidates.models import AcquiredBloc, CompetenceAttestation, Exam
@@ -216,14 +216,21 @@ class Readiness:
     already_in: set  # candidate ids with a file in this deliberation
 
 
+def _exams_to_deliberate(deliberation):
+    """The exams of the deliberation's sessions that no deliberation has decided yet."""
+    return Exam.objects.filter(session__in=deliberation.sessions.all()).exclude(grid__decisions__isnull=False)
+
+
+def _unsigned(exams):
+    return [exam for exam in exams if getattr(exam, "grid", None) is None or exam.grid.status != GridStatus.SIGNED]
+
+
 def file_readiness(deliberation) -> Readiness:
     """Which files of the deliberation's sessions can be put before it, and which are still missing."""
     exams = (
-        Exam.objects.filter(session__in=deliberation.sessions.all())
-        .exclude(grid__decisions__isnull=False)
+        _exams_to_deliberate(deliberation)
         .select_related("candidate__certification", "candidate__organisation", "grid", "bloc", "session")
         .order_by("candidate__last_name", "candidate__first_name", "candidate_id", "scheduled_at")
-        .distinct()
     )
     by_candidate, candidates = {}, {}
     for exam in exams:
@@ -231,16 +238,54 @@ def file_readiness(deliberation) -> Readiness:
         candidates[exam.candidate_id] = exam.candidate
     readiness = Readiness([], [], by_candidate, set(deliberation.files.values_list("candidate_id", flat=True)))
     for candidate_id, candidate_exams in by_candidate.items():
-        unsigned = [
-            exam
-            for exam in candidate_exams
-            if getattr(exam, "grid", None) is None or exam.grid.status != GridStatus.SIGNED
-        ]
+        unsigned = _unsigned(candidate_exams)
         if unsigned:
             readiness.missing.append((candidates[candidate_id], unsigned))
         else:
             readiness.ready.append(candidates[candidate_id])
     return readiness
+
+
+@dataclass
+class ReadinessSummary:
+    ready: int  # files that can be put before the deliberation now
+    missing: int  # candidates with an exam whose grid is not signed yet
+    first_missing: list  # (candidate, [their exams not signed]) for the first MISSING_SHOWN, by name
+
+
+MISSING_SHOWN = 20
+
+
+def readiness_summary(deliberation) -> ReadinessSummary:
+    """What the deliberation page says of its sessions' files, counted by the database (4 queries):
+    a session of thousands of exams is never read whole to show it."""
+    per_candidate = (
+        _exams_to_deliberate(deliberation)
+        .values("candidate_id")
+        .annotate(total=Count("pk"), signed=Count("pk", filter=Q(grid__status=GridStatus.SIGNED)))
+    )
+    ready = (
+        per_candidate.filter(signed=F("total"))
+        .exclude(candidate_id__in=deliberation.files.values("candidate_id"))
+        .count()
+    )
+    missing = per_candidate.exclude(signed=F("total"))
+    first_ids = list(
+        missing.order_by("candidate__last_name", "candidate__first_name", "candidate_id").values_list(
+            "candidate_id", flat=True
+        )[:MISSING_SHOWN]
+    )
+    exams = (
+        _exams_to_deliberate(deliberation)
+        .filter(candidate_id__in=first_ids)
+        .select_related("candidate", "grid", "bloc")
+        .order_by("candidate__last_name", "candidate__first_name", "candidate_id", "scheduled_at")
+    )
+    by_candidate = {}
+    for exam in exams:
+        by_candidate.setdefault(exam.candidate_id, []).append(exam)
+    first_missing = [(listed[0].candidate, _unsigned(listed)) for listed in by_candidate.values()]
+    return ReadinessSummary(ready, missing.count(), first_missing)
 
 
 def graded_blocs(signed_grids) -> dict:
@@ -333,7 +378,7 @@ class DeliberationPage:
     rows: list
     page: object  # the Paginator page
     totals: dict
-    readiness: Readiness
+    readiness: ReadinessSummary | None  # None once signed
 
 
 FILES_PER_PAGE = 50
@@ -392,7 +437,7 @@ def deliberation_page(deliberation, filters: dict, page_number=1) -> Deliberatio
                 ],
             )
         )
-    readiness = file_readiness(deliberation) if not deliberation.is_signed else Readiness([], [], {}, set())
+    readiness = None if deliberation.is_signed else readiness_summary(deliberation)
     return DeliberationPage(deliberation, rows, page, totals, readiness)
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from candidates.models import AcquiredBloc, Candidate, CqpAward
 from candidates.roles import is_national_jury_member
 from cqp_site import security
+from cqp_site.database import check_constraints_at_once
 
 from . import grids, selectors
 from .models import (
@@ -246,6 +247,11 @@ def sign_grid(exam, user, password: str) -> Grid:
 # The national joint jury's deliberations ------------------------------------------------------
 
 
+# Rows per statement in a deliberation's bulk writes: an UPDATE of many rows through bulk_update is one
+# CASE over every primary key, whose cost grows with the square of the rows it names.
+BATCH_SIZE = 500
+
+
 class DeliberationError(Exception):
     """A refused change to a deliberation, with the message to show."""
 
@@ -274,6 +280,7 @@ def add_ready_files(deliberation, user) -> int:
     candidates = [candidate for candidate in readiness.ready if candidate.pk not in readiness.already_in]
     if not candidates:
         return 0
+    check_constraints_at_once()
     exams = [exam for candidate in candidates for exam in readiness.exams[candidate.pk]]
     graded = selectors.graded_blocs([exam.grid for exam in exams])
     files = []
@@ -281,7 +288,7 @@ def add_ready_files(deliberation, user) -> int:
         file = CandidateFile(deliberation=deliberation, candidate=candidate, outcome="", outcome_reason="")
         file.record_facts(candidate)
         files.append(file)
-    files = CandidateFile.objects.bulk_create(files)
+    files = CandidateFile.objects.bulk_create(files, batch_size=BATCH_SIZE)
     file_of = {file.candidate_id: file for file in files}
     decisions = []
     for exam in exams:
@@ -300,24 +307,27 @@ def add_ready_files(deliberation, user) -> int:
                     recommendations=recommendations,
                 )
             )
-    BlocDecision.objects.bulk_create(decisions)
-    _refresh_outcomes(deliberation, files)
+    BlocDecision.objects.bulk_create(decisions, batch_size=BATCH_SIZE)
+    _refresh_outcomes(deliberation, files, facts_recorded=True)
     return len(files)
 
 
-def _refresh_outcomes(deliberation, files):
+def _refresh_outcomes(deliberation, files, facts_recorded=False):
     """Each file's facts, taken again from the candidate's record (the deliberation is open), and its
     outcome, by the rules, from its decisions and the blocs the candidate already held."""
-    candidates = Candidate.objects.in_bulk([file.candidate_id for file in files])
-    for file in files:
-        file.record_facts(candidates[file.candidate_id])
-    CandidateFile.objects.bulk_update(files, CandidateFile.RECORDED_FACTS)
+    if not facts_recorded:
+        candidates = Candidate.objects.in_bulk([file.candidate_id for file in files])
+        for file in files:
+            file.record_facts(candidates[file.candidate_id])
+        CandidateFile.objects.bulk_update(files, CandidateFile.RECORDED_FACTS, batch_size=BATCH_SIZE)
     outcomes = selectors.file_outcomes(deliberation, [file.pk for file in files])
     for file in files:
         outcome = outcomes[file.pk]
         file.outcome, file.outcome_reason = outcome.outcome, outcome.reason
         file.disagreement, file.overridden = outcome.disagreement, outcome.overridden
-    CandidateFile.objects.bulk_update(files, ["outcome", "outcome_reason", "disagreement", "overridden"])
+    CandidateFile.objects.bulk_update(
+        files, ["outcome", "outcome_reason", "disagreement", "overridden"], batch_size=BATCH_SIZE
+    )
 
 
 @transaction.atomic
@@ -359,6 +369,7 @@ def sign_deliberation(deliberation, user, password) -> Deliberation:
     files = list(deliberation.files.select_related("certification").prefetch_related("blocs__bloc").order_by("pk"))
     if not files:
         raise DeliberationError(_("Aucun dossier n'est présenté : il n'y a rien à signer."))
+    check_constraints_at_once()
     _refresh_outcomes(deliberation, files)
     held = selectors.held_bloc_codes([file.candidate_id for file in files])
     acquired, awards, record = [], [], []
@@ -387,8 +398,8 @@ def sign_deliberation(deliberation, user, password) -> Deliberation:
                     deliberation=deliberation,
                 )
             )
-    AcquiredBloc.objects.bulk_create(acquired)
-    CqpAward.objects.bulk_create(awards)
+    AcquiredBloc.objects.bulk_create(acquired, batch_size=BATCH_SIZE)
+    CqpAward.objects.bulk_create(awards, batch_size=BATCH_SIZE)
     deliberation.status = DeliberationStatus.SIGNED
     deliberation.signed_at = timezone.now()
     deliberation.digest = grids.digest(deliberation.pk, {"decisions": sorted(record)})

@@ -9,7 +9,7 @@ from django.urls import reverse
 from candidates.demo import PASSWORD
 from candidates.models import AcquiredBloc, Organisation
 from evaluations import services
-from evaluations.benchmark import add_signed_files
+from evaluations.benchmark import add_ready_exams, add_signed_files
 from evaluations.models import BlocDecision, DeliberationStatus, Ruling
 
 from .conftest import exam_of
@@ -68,16 +68,43 @@ def test_filters_narrow_the_files(jpn, spring):
 
 
 def test_the_deliberation_page_makes_the_same_queries_for_2_or_102_files(jpn, spring, django_assert_num_queries):
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):  # 15 when files of the sessions are missing: their first exams
         assert jpn.get(url(spring)).status_code == 200
     session = spring.sessions.get()
     organisation = Organisation.objects.get(name="CPAM du Rhône")
     add_signed_files(
         spring, session, organisation, exam_of("Martin", "GRU").president, exam_of("Martin", "GRU").representative, 100
     )
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         response = jpn.get(url(spring), {"page": 2})
     assert "page 2 sur 3" in response.content.decode()
+
+
+def test_an_open_deliberation_counts_the_files_of_its_sessions_without_reading_them_all(
+    jpn, spring, django_assert_num_queries
+):
+    with django_assert_num_queries(14):
+        content = jpn.get(url(spring)).content.decode()
+    assert "Aucun nouveau dossier prêt." in content
+    assert "Tous les dossiers des sessions ont leurs grilles signées." in content
+    session = spring.sessions.get()
+    organisation = Organisation.objects.get(name="CPAM du Rhône")
+    jury = (exam_of("Martin", "GRU").president, exam_of("Martin", "GRU").representative)
+    add_ready_exams(session, organisation, *jury, 30)
+    add_ready_exams(session, organisation, *jury, 25, start=30, signed=False)
+    with django_assert_num_queries(15):
+        content = jpn.get(url(spring)).content.decode()
+    assert "30 dossiers prêts à être ajoutés, grilles signées." in content
+    assert (
+        "25 dossiers ne peuvent pas encore être présentés : grilles non signées "
+        "(les 20 premiers par ordre alphabétique)." in content
+    )
+    listed = re.findall(r"<li>(.*?)</li>", re.search(r'<ul class="small mb-2" id="missing">(.*?)</ul>', content)[1])
+    assert listed[0] == "PRET00030 Test : GRU (Soumise, en attente des signatures)"
+    assert listed[-1] == "PRET00049 Test : GRU (Soumise, en attente des signatures)"
+    assert len(listed) == 20
+    jpn.post(url(spring, "add_files"))
+    assert spring.files.count() == 2 + 30
 
 
 def test_an_override_without_justification_is_refused_with_a_message(jpn, spring):
