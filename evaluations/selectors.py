@@ -340,30 +340,32 @@ class FileSummary:
 OPINION_RULING = {Opinion.FAVOURABLE: Ruling.VALIDATED, Opinion.UNFAVOURABLE: Ruling.NOT_VALIDATED}
 
 
-def file_outcomes(deliberation, file_ids) -> dict:
-    """Each file's outcome by the rules, from its decisions and the blocs held before (fixed queries)."""
-    files = list(CandidateFile.objects.filter(pk__in=file_ids).prefetch_related("blocs__bloc"))
+def file_outcomes(deliberation, files) -> dict:
+    """Each file's outcome by the rules, from its decisions (prefetched as `blocs`, with their bloc)
+    and the blocs held before: two queries, whatever the number of files."""
     codes = certification_bloc_codes()
     held = held_bloc_codes([file.candidate_id for file in files], excluding_deliberation=deliberation)
-    summaries = {}
-    for file in files:
-        decisions = list(file.blocs.all())
-        validated = {d.bloc.code for d in decisions if d.decision == Ruling.VALIDATED}
-        result = rules.decide_file(
-            codes[file.certification_id],
-            held[file.candidate_id],
-            validated,
-            pass_validated=file.pass_validated_on is not None,
-            premss_validated=file.premss_validated_on is not None,
-        )
-        outcome = FileOutcome.CQP if result.cqp_awarded else FileOutcome.CCP if result.new_ccps else FileOutcome.NONE
-        summaries[file.pk] = FileSummary(
-            outcome,
-            result.reason,
-            disagreement=any(OPINION_RULING.get(d.opinion) != d.computed for d in decisions),
-            overridden=any(d.is_override for d in decisions),
-        )
-    return summaries
+    return {file.pk: file_outcome(file, list(file.blocs.all()), codes, held[file.candidate_id]) for file in files}
+
+
+def file_outcome(file, decisions, codes, held) -> FileSummary:
+    """A file's outcome by the rules: `codes` of each certification's blocs, `held` the codes the
+    candidate held before this deliberation."""
+    validated = {d.bloc.code for d in decisions if d.decision == Ruling.VALIDATED}
+    result = rules.decide_file(
+        codes[file.certification_id],
+        held,
+        validated,
+        pass_validated=file.pass_validated_on is not None,
+        premss_validated=file.premss_validated_on is not None,
+    )
+    outcome = FileOutcome.CQP if result.cqp_awarded else FileOutcome.CCP if result.new_ccps else FileOutcome.NONE
+    return FileSummary(
+        outcome,
+        result.reason,
+        disagreement=any(OPINION_RULING.get(d.opinion) != d.computed for d in decisions),
+        overridden=any(d.is_override for d in decisions),
+    )
 
 
 @dataclass

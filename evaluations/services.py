@@ -283,20 +283,12 @@ def add_ready_files(deliberation, user) -> int:
     check_constraints_at_once()
     exams = [exam for candidate in candidates for exam in readiness.exams[candidate.pk]]
     graded = selectors.graded_blocs([exam.grid for exam in exams])
-    files = []
-    for candidate in candidates:
-        file = CandidateFile(deliberation=deliberation, candidate=candidate, outcome="", outcome_reason="")
-        file.record_facts(candidate)
-        files.append(file)
-    files = CandidateFile.objects.bulk_create(files, batch_size=BATCH_SIZE)
-    file_of = {file.candidate_id: file for file in files}
-    decisions = []
+    decisions = {candidate.pk: [] for candidate in candidates}
     for exam in exams:
         for bloc, decision, opinion, comment, recommendations in graded[exam.grid.pk]:
             ruling = Ruling.of(decision.is_acquired)
-            decisions.append(
+            decisions[exam.candidate_id].append(
                 BlocDecision(
-                    file=file_of[exam.candidate_id],
                     bloc=bloc,
                     grid=exam.grid,
                     computed=ruling,
@@ -307,27 +299,46 @@ def add_ready_files(deliberation, user) -> int:
                     recommendations=recommendations,
                 )
             )
-    BlocDecision.objects.bulk_create(decisions, batch_size=BATCH_SIZE)
-    _refresh_outcomes(deliberation, files, facts_recorded=True)
+    codes = selectors.certification_bloc_codes()
+    held = selectors.held_bloc_codes(list(decisions))
+    files = []
+    for candidate in candidates:
+        file = CandidateFile(deliberation=deliberation, candidate=candidate)
+        file.record_facts(candidate)
+        _set_outcome(file, selectors.file_outcome(file, decisions[candidate.pk], codes, held[candidate.pk]))
+        files.append(file)
+    CandidateFile.objects.bulk_create(files, batch_size=BATCH_SIZE)
+    for file in files:
+        for decision in decisions[file.candidate_id]:
+            decision.file = file
+    BlocDecision.objects.bulk_create(
+        [decision for file in files for decision in decisions[file.candidate_id]], batch_size=BATCH_SIZE
+    )
     return len(files)
 
 
-def _refresh_outcomes(deliberation, files, facts_recorded=False):
+OUTCOME_FIELDS = ("outcome", "outcome_reason", "disagreement", "overridden")
+
+
+def _set_outcome(file, summary):
+    file.outcome, file.outcome_reason = summary.outcome, summary.reason
+    file.disagreement, file.overridden = summary.disagreement, summary.overridden
+
+
+def _refresh_outcomes(deliberation, files):
     """Each file's facts, taken again from the candidate's record (the deliberation is open), and its
-    outcome, by the rules, from its decisions and the blocs the candidate already held."""
-    if not facts_recorded:
-        candidates = Candidate.objects.in_bulk([file.candidate_id for file in files])
-        for file in files:
-            file.record_facts(candidates[file.candidate_id])
-        CandidateFile.objects.bulk_update(files, CandidateFile.RECORDED_FACTS, batch_size=BATCH_SIZE)
-    outcomes = selectors.file_outcomes(deliberation, [file.pk for file in files])
+    outcome, by the rules, from its decisions (prefetched as `blocs`) and the blocs the candidate
+    already held. Only the files that change are written."""
+    candidates = Candidate.objects.in_bulk([file.candidate_id for file in files])
+    fields = (*CandidateFile.RECORDED_FACTS, *OUTCOME_FIELDS)
+    before = {file.pk: [getattr(file, field) for field in fields] for file in files}
     for file in files:
-        outcome = outcomes[file.pk]
-        file.outcome, file.outcome_reason = outcome.outcome, outcome.reason
-        file.disagreement, file.overridden = outcome.disagreement, outcome.overridden
-    CandidateFile.objects.bulk_update(
-        files, ["outcome", "outcome_reason", "disagreement", "overridden"], batch_size=BATCH_SIZE
-    )
+        file.record_facts(candidates[file.candidate_id])
+    outcomes = selectors.file_outcomes(deliberation, files)
+    for file in files:
+        _set_outcome(file, outcomes[file.pk])
+    changed = [file for file in files if [getattr(file, field) for field in fields] != before[file.pk]]
+    CandidateFile.objects.bulk_update(changed, fields, batch_size=BATCH_SIZE)
 
 
 @transaction.atomic
@@ -349,7 +360,8 @@ def decide_bloc(bloc_decision, user, ruling, justification="", recommendations=N
     bloc_decision.decided_by = user
     bloc_decision.decided_at = timezone.now()
     bloc_decision.save()
-    _refresh_outcomes(bloc_decision.file.deliberation, [bloc_decision.file])
+    file = CandidateFile.objects.prefetch_related("blocs__bloc").get(pk=bloc_decision.file_id)
+    _refresh_outcomes(file.deliberation, [file])
     return bloc_decision
 
 

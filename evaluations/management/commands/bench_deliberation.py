@@ -11,10 +11,14 @@ from django.test.utils import CaptureQueriesContext
 
 from candidates.models import Branch, CertificationSession, JuryRole, Organisation, OrganisationKind, Person
 from candidates.roles import NATIONAL_JURY
-from evaluations import national_views
-from evaluations.benchmark import add_signed_files
+from cqp_site.database import check_constraints_at_once
+from evaluations import national_views, services
+from evaluations.benchmark import add_ready_exams, add_signed_files
 from evaluations.models import Deliberation
 from referentials.models import Certification
+
+
+PASSWORD = "bench-deliberation-password"
 
 
 class Rollback(Exception):
@@ -23,18 +27,65 @@ class Rollback(Exception):
 
 class Command(BaseCommand):
     help = (
-        "Mesure la page de délibération à 200 puis 2 000 dossiers (données créées puis annulées, rien n'est "
-        "gardé) : temps par affichage et par dossier, nombre de requêtes, et le rapport entre les deux tailles."
+        "Mesure la page de délibération à 200 puis 2 000 dossiers, puis « Ajouter les dossiers prêts » et la "
+        "signature à 1 000, 2 000 et 4 000 dossiers (données créées puis annulées, rien n'est gardé) : temps "
+        "par affichage et par dossier, nombre de requêtes, et le rapport à la plus petite taille."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--sizes", type=int, nargs="+", default=[200, 2000])
         parser.add_argument("--repeat", type=int, default=5, help="affichages mesurés par taille (médiane)")
+        parser.add_argument("--signing-sizes", type=int, nargs="*", default=[1000, 2000, 4000])
 
-    def handle(self, *args, sizes, repeat, **options):
+    def handle(self, *args, sizes, repeat, signing_sizes, **options):
         certification = Certification.objects.filter(code="GC").order_by("-version__date").first()
         if certification is None:
             raise CommandError("Chargez d'abord le référentiel : python manage.py load_referentials")
+        self._page(certification, sizes, repeat)
+        if signing_sizes:
+            self._signing(certification, signing_sizes)
+
+    def _signing(self, certification, sizes):
+        """Adding the ready files, then signing, each size in a transaction of its own, rolled back."""
+        rows = []
+        for size in sorted(sizes):
+            try:
+                with transaction.atomic():
+                    check_constraints_at_once()
+                    deliberation, view = self._world(certification)
+                    add_ready_exams(*view["world"], size)
+                    timings = []
+                    for action in (
+                        lambda: services.add_ready_files(deliberation, view["user"]),
+                        lambda: services.sign_deliberation(deliberation, view["user"], PASSWORD),
+                    ):
+                        with CaptureQueriesContext(connection) as captured:
+                            start = time.perf_counter()
+                            action()
+                            timings.append((time.perf_counter() - start, len(captured)))
+                    rows.append((size, *timings))
+                    raise Rollback
+            except Rollback:
+                pass
+        base = rows[0]
+        self.stdout.write("")
+        self.stdout.write(
+            f"{'dossiers':>9} {'ajout (s)':>10} {'par dossier (ms)':>17} {'requêtes':>9} {'signature (s)':>14} "
+            f"{'par dossier (ms)':>17} {'requêtes':>9} {'rapport/dossier':>16}"
+        )
+        for size, (added, added_queries), (signed, signed_queries) in rows:
+            per_file = (added + signed) / size
+            base_per_file = (base[1][0] + base[2][0]) / base[0]
+            self.stdout.write(
+                f"{size:>9} {added:>10.2f} {added * 1000 / size:>17.2f} {added_queries:>9} {signed:>14.2f} "
+                f"{signed * 1000 / size:>17.2f} {signed_queries:>9} {per_file / base_per_file:>15.2f}x"
+            )
+        self.stdout.write(
+            f"(rapport : temps par dossier, ajout et signature, divisé par celui à {base[0]} dossiers ; "
+            "1,00x : le temps croît comme le nombre de dossiers)"
+        )
+
+    def _page(self, certification, sizes, repeat):
         results = []
         try:
             with transaction.atomic():
@@ -76,12 +127,13 @@ class Command(BaseCommand):
             ends_on=datetime.date(2026, 1, 30),
             place="Paris",
         )
-        user = get_user_model().objects.create_user("bench-jpn", password=None)
+        user = get_user_model().objects.create_user("bench-jpn", password=PASSWORD)
         user.groups.add(Group.objects.get(name=NATIONAL_JURY))
         deliberation = Deliberation.objects.create(
             title="Bench", held_on=datetime.date(2026, 2, 1), members_present="Bench", president=user
         )
         deliberation.sessions.add(session)
+        deliberation.members.add(user)
         return deliberation, {"user": user, "world": (session, organisation, president, representative)}
 
     def _measure(self, view, deliberation, repeat):
