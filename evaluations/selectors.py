@@ -44,20 +44,23 @@ class ExamLists:
     upcoming: list
     to_grade: list
     to_sign: list
-    signed: list
+    signed: object  # a Paginator page of the signed grids, latest first
 
 
-def jury_home(user, today: datetime.date | None = None) -> ExamLists:
-    """A jury member's exams, sorted for their home page (an exam may appear in two lists)."""
+SIGNED_PER_PAGE = 20
+
+
+def jury_home(user, today: datetime.date | None = None, signed_page=1) -> ExamLists:
+    """A jury member's exams, sorted for their home page (an exam may appear in two lists). The
+    signed grids, which only grow, come a page at a time: the page reads a fixed number of rows."""
     today = today or timezone.localdate()
-    lists = ExamLists([], [], [], [], [])
-    for exam in jury_exams(user):
+    exams = jury_exams(user)
+    signed = Paginator(exams.filter(grid__status=GridStatus.SIGNED).order_by("-scheduled_at", "-pk"), SIGNED_PER_PAGE)
+    lists = ExamLists([], [], [], [], signed.get_page(signed_page))
+    for exam in exams.exclude(grid__status=GridStatus.SIGNED):
         grid = getattr(exam, "grid", None)
         status = grid.status if grid else GridStatus.DRAFT
         day = timezone.localdate(exam.scheduled_at)
-        if status == GridStatus.SIGNED:
-            lists.signed.append(exam)
-            continue
         if day == today:
             lists.today.append(exam)
         elif day > today:
@@ -67,7 +70,6 @@ def jury_home(user, today: datetime.date | None = None) -> ExamLists:
                 lists.to_sign.append(exam)
         elif day < today:
             lists.to_grade.append(exam)
-    lists.signed.reverse()
     return lists
 
 

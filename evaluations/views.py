@@ -58,7 +58,8 @@ def home(request):
 
 @jury_member_required
 def jury_home(request):
-    return render(request, "evaluations/jury_home.html", {"lists": selectors.jury_home(request.user)})
+    lists = selectors.jury_home(request.user, signed_page=request.GET.get("signees"))
+    return render(request, "evaluations/jury_home.html", {"lists": lists})
 
 
 @dataclass

@@ -8,11 +8,14 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from candidates.demo import PASSWORD
+from candidates.models import CertificationSession, Organisation
 from evaluations import selectors, services
+from evaluations.benchmark import add_ready_exams
 from evaluations.forms import MARK_CHOICE_OF
 from evaluations.models import CriterionMark, Grid, GridStatus
 
 from .conftest import exam_of
+from .test_deliberations import run_exam
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +77,36 @@ def test_jury_home_lists_only_the_members_own_exams(as_user, demo_exams):
     assert names == {"LAMBERT Hugo", "ROBERT Yanis"}
     content = as_user("jury.famille").get(reverse("evaluations:jury_home")).content.decode()
     assert "ROBERT Yanis" in content and "MARTIN Léa" not in content
+
+
+def test_jury_home_makes_the_same_queries_for_1_or_46_signed_grids_and_pages_them(
+    as_user, demo_exams, django_assert_num_queries
+):
+    client = as_user("president")
+    exam = exam_of("Martin", "GRU")
+    run_exam(exam)
+    with django_assert_num_queries(7):
+        assert client.get(reverse("evaluations:jury_home")).status_code == 200
+    add_ready_exams(
+        CertificationSession.objects.get(pk=exam.session_id),
+        Organisation.objects.get(name="CPAM du Rhône"),
+        exam.president,
+        exam.representative,
+        45,
+    )
+    with django_assert_num_queries(7):
+        content = client.get(reverse("evaluations:jury_home")).content.decode()
+    signed = re.search(r'id="grilles-signees">Grilles signées <span class="badge text-bg-secondary">(\d+)<', content)
+    assert signed[1] == "46"
+    assert "Page 1 sur 3" in content and len(signed_rows(content)) == 20
+    content = client.get(reverse("evaluations:jury_home"), {"signees": 3}).content.decode()
+    assert "Page 3 sur 3" in content and len(signed_rows(content)) == 6
+    assert "MARTIN Léa" not in signed_rows(content)[-1]  # latest first: her exam is later in the day
+
+
+def signed_rows(content):
+    section = content[content.index('id="grilles-signees"') :]
+    return re.findall(r"<tr>\s*<td>.*?</tr>", section[: section.index("</section>")], re.S)
 
 
 @pytest.mark.parametrize("name", ["grid", "grid_pdf"])
