@@ -201,18 +201,24 @@ BIRTH_PLACE_CODE = RegexValidator(
 
 class CandidateQuerySet(models.QuerySet):
     def with_progress(self):
-        """Annotate the blocs of the target CQP, and how many the candidate holds through any CQP."""
+        """Annotate the blocs of the target CQP, and how many the candidate holds through any CQP.
+
+        Two scalar subqueries, no GROUP BY: a page of the list computes them for its own rows only,
+        and counting the list counts candidates, not their blocs."""
         held_codes = AcquiredBloc.objects.filter(candidate=OuterRef(OuterRef("pk"))).values("bloc__code")
-        held_in_target = (
-            CertificationBloc.objects.filter(certification=OuterRef("certification"), bloc__code__in=held_codes)
-            .order_by()
-            .values("certification")
-            .annotate(count=Count("pk"))
-            .values("count")
-        )
+        target_blocs = CertificationBloc.objects.filter(certification=OuterRef("certification")).order_by()
+        count = {"count": Count("pk")}
         return self.annotate(
-            bloc_total=Count("certification__blocs", distinct=True),
-            blocs_acquired=Coalesce(Subquery(held_in_target), 0),
+            bloc_total=Subquery(target_blocs.values("certification").annotate(**count).values("count")),
+            blocs_acquired=Coalesce(
+                Subquery(
+                    target_blocs.filter(bloc__code__in=held_codes)
+                    .values("certification")
+                    .annotate(**count)
+                    .values("count")
+                ),
+                0,
+            ),
         )
 
 

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -62,3 +64,17 @@ class ResultsExportMixin:
         selected = list(queryset.values_list("pk", flat=True))
         name = f"{self.results_name}-{timezone.localdate():%Y-%m-%d}"
         return dataset_response(self.results(selected), file_format, name)
+
+
+def related_count(queryset, key, counted="pk"):
+    """How many rows of `queryset` (distinct values of `counted`) point at the listed object through
+    `key`, as a scalar subquery: a list page computes it for its own rows only, and counting the list
+    counts its objects only (a JOIN with GROUP BY would first count for every row of the table)."""
+    counts = (
+        queryset.filter(**{key: OuterRef("pk")})
+        .order_by()
+        .values(key)
+        .annotate(count=Count(counted, distinct=counted != "pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(counts), 0)

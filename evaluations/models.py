@@ -382,3 +382,75 @@ class BlocDecision(FrozenModel):
     @property
     def is_override(self):
         return self.decision != self.computed
+
+
+# The statistics' tallies ------------------------------------------------------------------------
+# Signed marks and decisions never change: each is counted once, when it is signed, into a few rows
+# per criterion, competence or bloc and per the candidate's CQP, branch and route at that moment, so
+# that the statistics page reads these rather than every mark (evaluations/statistics.py).
+
+
+class Tally(models.Model):
+    certification = models.ForeignKey(
+        "referentials.Certification", on_delete=models.PROTECT, related_name="+", verbose_name=_("CQP visé")
+    )
+    branch = models.CharField(_("branche"), max_length=20)
+    route = models.CharField(_("voie d'accès"), max_length=10, choices=Route.choices)
+
+    class Meta:
+        abstract = True
+
+
+class CriterionTally(Tally):
+    """The marks of signed grids for one criterion, and how many are « validé »."""
+
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+")
+    marks = models.PositiveIntegerField(default=0)
+    validated = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["criterion", "certification", "branch", "route"], name="criterion_tally_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.criterion_id} · {self.certification_id} · {self.branch} · {self.route}"
+
+
+class CompetenceTally(Tally):
+    """The signed grids assessing one competence, and in how many it was acquired (by the rule)."""
+
+    competence = models.ForeignKey(Competence, on_delete=models.PROTECT, related_name="+")
+    grids = models.PositiveIntegerField(default=0)
+    acquired = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["competence", "certification", "branch", "route"], name="competence_tally_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.competence_id} · {self.certification_id} · {self.branch} · {self.route}"
+
+
+class BlocTally(Tally):
+    """The decisions of one signed deliberation on one bloc, and how many validated it."""
+
+    deliberation = models.ForeignKey(Deliberation, on_delete=models.PROTECT, related_name="+")
+    bloc = models.ForeignKey(Bloc, on_delete=models.PROTECT, related_name="+")
+    decisions = models.PositiveIntegerField()
+    validated = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deliberation", "bloc", "certification", "branch", "route"], name="bloc_tally_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.bloc_id} · {self.certification_id} · {self.branch} · {self.route}"

@@ -19,7 +19,7 @@ from candidates.roles import is_national_jury_member
 from cqp_site import security
 from cqp_site.database import check_constraints_at_once
 
-from . import grids, selectors
+from . import grids, selectors, statistics
 from .models import (
     BlocAssessment,
     BlocDecision,
@@ -234,6 +234,7 @@ def sign_grid(exam, user, password: str) -> Grid:
         grid.signed_at = now
         grid.digest = content_digest
         grid.save(update_fields=["status", "signed_at", "digest", "updated_at"])
+        statistics.count_signed_grid(grid)
     _log_once_committed(
         "grid_signed",
         exam_id=exam.pk,
@@ -416,6 +417,7 @@ def sign_deliberation(deliberation, user, password) -> Deliberation:
     deliberation.signed_at = timezone.now()
     deliberation.digest = grids.digest(deliberation.pk, {"decisions": sorted(record)})
     deliberation.save(update_fields=["status", "signed_at", "digest"])
+    statistics.count_signed_deliberation(deliberation)
     _log_once_committed(
         "deliberation_signed",
         deliberation_id=deliberation.pk,
