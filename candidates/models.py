@@ -531,6 +531,11 @@ class ExamQuerySet(models.QuerySet):
             return self.none()
         return self.filter(Q(president__user=user) | Q(representative__user=user))
 
+    def for_jury_people(self, people_ids):
+        """The exams of these jury members (Person ids): for listing thousands of a member's exams, a
+        list of ids lets the database read the two foreign keys' indexes rather than join every exam."""
+        return self.filter(Q(president_id__in=people_ids) | Q(representative_id__in=people_ids))
+
     def for_listing(self):
         return self.select_related(
             "session__certification",

@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 
-from candidates.models import AcquiredBloc, CompetenceAttestation, Exam
+from candidates.models import AcquiredBloc, CompetenceAttestation, Exam, Person
 from referentials.models import CertificationBloc, Competence, ExamKind
 
 from . import grids, rules
@@ -29,8 +29,9 @@ from .models import (
 
 def jury_exams(user):
     """The exams of this jury member, with what the list shows, in date order."""
+    people = list(Person.objects.filter(user=user).values_list("pk", flat=True)) if user.is_authenticated else []
     return (
-        Exam.objects.for_jury_member(user)
+        Exam.objects.for_jury_people(people)
         .for_listing()
         .select_related("grid", "session__certification__version")
         .prefetch_related(Prefetch("grid__signatures", queryset=Signature.objects.select_related("member")))
@@ -75,8 +76,9 @@ def jury_home(user, today: datetime.date | None = None, signed_page=1) -> ExamLi
 
 def exam_for_grid(user, pk):
     """The exam, if this user sits on its jury (else Exam.DoesNotExist), with what the grid shows."""
+    people = list(Person.objects.filter(user=user).values_list("pk", flat=True)) if user.is_authenticated else []
     return (
-        Exam.objects.for_jury_member(user)
+        Exam.objects.for_jury_people(people)
         .for_listing()
         .select_related("session__certification__version", "candidate__certification", "candidate__manager")
         .select_related("candidate__tutor", "president__user", "representative__user")

@@ -85,7 +85,7 @@ def test_jury_home_makes_the_same_queries_for_1_or_46_signed_grids_and_pages_the
     client = as_user("president")
     exam = exam_of("Martin", "GRU")
     run_exam(exam)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         assert client.get(reverse("evaluations:jury_home")).status_code == 200
     add_ready_exams(
         CertificationSession.objects.get(pk=exam.session_id),
@@ -94,7 +94,7 @@ def test_jury_home_makes_the_same_queries_for_1_or_46_signed_grids_and_pages_the
         exam.representative,
         45,
     )
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         content = client.get(reverse("evaluations:jury_home")).content.decode()
     signed = re.search(r'id="grilles-signees">Grilles signées <span class="badge text-bg-secondary">(\d+)<', content)
     assert signed[1] == "46"
