@@ -12,12 +12,14 @@ Every screen, command and import asks these functions; nothing else recomputes a
 no ORM here: callers pass marks, codes and booleans, and get back a result that says why.
 """
 
+import functools
 import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -93,6 +95,14 @@ def decide_competence(criterion_marks: Sequence[bool | None]) -> Decision:
     if not criterion_marks:
         raise ValueError("a competence without criteria cannot be decided: its referential is incomplete")
     outcome, validated, total, required, unmarked = _decide(criterion_marks)
+    reason = _competence_reason(outcome, validated, total, required, unmarked, get_language())
+    return Decision(outcome, validated, total, required, reason)
+
+
+# The reasons are sentences in the active language, made once per set of counts and language: a
+# deliberation of thousands of files decides hundreds of thousands of competences.
+@functools.lru_cache(maxsize=4096)
+def _competence_reason(outcome, validated, total, required, unmarked, language):
     counts = ngettext(
         "%(validated)s critère validé sur %(total)s, %(required)s requis",
         "%(validated)s critères validés sur %(total)s, %(required)s requis",
@@ -108,7 +118,7 @@ def decide_competence(criterion_marks: Sequence[bool | None]) -> Decision:
         )
         % {"unmarked": unmarked},
     }[outcome]
-    return Decision(outcome, validated, total, required, f"{counts} : {verdict}")
+    return f"{counts} : {verdict}"
 
 
 def decide_bloc(competence_outcomes: Sequence[bool | None]) -> Decision:
@@ -120,6 +130,12 @@ def decide_bloc(competence_outcomes: Sequence[bool | None]) -> Decision:
     if not competence_outcomes:
         raise ValueError("a bloc without competences cannot be decided: its referential is incomplete")
     outcome, validated, total, required, unmarked = _decide(competence_outcomes)
+    reason = _bloc_reason(outcome, validated, total, required, unmarked, get_language())
+    return Decision(outcome, validated, total, required, reason)
+
+
+@functools.lru_cache(maxsize=4096)
+def _bloc_reason(outcome, validated, total, required, unmarked, language):
     counts = ngettext(
         "%(validated)s compétence acquise sur %(total)s, %(required)s requises",
         "%(validated)s compétences acquises sur %(total)s, %(required)s requises",
@@ -135,7 +151,7 @@ def decide_bloc(competence_outcomes: Sequence[bool | None]) -> Decision:
         )
         % {"unmarked": unmarked},
     }[outcome]
-    return Decision(outcome, validated, total, required, f"{counts} : {verdict}")
+    return f"{counts} : {verdict}"
 
 
 def decide_bloc_from_criteria(criteria_marks_by_competence: Sequence[Sequence[bool | None]]) -> Decision:
