@@ -588,6 +588,7 @@ class Exam(models.Model):
         verbose_name = _("épreuve")
         verbose_name_plural = _("épreuves")
         ordering = ["scheduled_at"]
+        indexes = [models.Index(fields=["scheduled_at"], name="exam_scheduled_at")]  # lists sort by it
         constraints = [
             models.UniqueConstraint(
                 fields=["session", "candidate", "bloc"],

@@ -1,5 +1,6 @@
 """What the jury screens read: one function per screen, with a fixed number of queries."""
 
+import dataclasses
 import datetime
 from dataclasses import dataclass
 
@@ -77,9 +78,8 @@ def jury_home(user, today: datetime.date | None = None, signed_page=1) -> ExamLi
 
 def exam_for_grid(user, pk):
     """The exam, if this user sits on its jury (else Exam.DoesNotExist), with what the grid shows."""
-    people = list(Person.objects.filter(user=user).values_list("pk", flat=True)) if user.is_authenticated else []
     return (
-        Exam.objects.for_jury_people(people)
+        Exam.objects.for_jury_member(user)
         .for_listing()
         .select_related("session__certification__version", "candidate__certification", "candidate__manager")
         .select_related("candidate__tutor", "president__user", "representative__user")
@@ -180,24 +180,55 @@ class GridPage:
 
     @property
     def events(self):
-        return list(self.grid.events.select_related("user")) if self.grid else []
+        return list(self.grid.events.all()) if self.grid else []  # prefetched, oldest first
 
 
 def grid_page(exam) -> GridPage:
-    grid = Grid.objects.filter(exam=exam).first()
-    layout = grid_layout(exam)
-    competence_ids = [c.id for bloc in layout.blocs for c in bloc.competences]
-    attestations = {
-        attestation.competence_id: attestation
-        for attestation in CompetenceAttestation.objects.filter(
-            candidate=exam.candidate_id, competence_id__in=competence_ids
+    return grid_pages([exam])[0]
+
+
+def grid_pages(exams) -> list[GridPage]:
+    """The grid of each exam with what its page shows, in a fixed number of queries whatever the
+    number of exams (a candidate's file shows all of theirs)."""
+    grids_of = {
+        grid.exam_id: grid
+        for grid in Grid.objects.filter(exam__in=exams).prefetch_related(
+            "marks",
+            "competence_assessments",
+            "bloc_assessments",
+            Prefetch("signatures", queryset=Signature.objects.select_related("member")),
+            Prefetch("events", queryset=GridEvent.objects.select_related("user").defer("state").order_by("at", "pk")),
         )
     }
-    signatures, last_event = [], None
-    if grid:
-        signatures = list(grid.signatures.select_related("member"))
-        last_event = grid.events.select_related("user").order_by("-at", "-pk").first()
-    return GridPage(exam, grid, layout, grid_state(grid, layout), attestations, signatures, last_event)
+    examined = {exam.pk: exam.examined_blocs() for exam in exams}
+    blocs = {bloc.pk: bloc for exam_blocs in examined.values() for bloc in exam_blocs}
+    layouts = {layout.id: layout for layout in bloc_layouts(list(blocs.values()))}
+    competence_ids = [competence.id for layout in layouts.values() for competence in layout.competences]
+    attestations = {}
+    for attestation in CompetenceAttestation.objects.filter(
+        candidate__in={exam.candidate_id for exam in exams}, competence_id__in=competence_ids
+    ):
+        attestations.setdefault(attestation.candidate_id, {})[attestation.competence_id] = attestation
+    pages = []
+    for exam in exams:
+        oral = exam.kind == ExamKind.ORAL_PRESENTATION
+        layout = grids.GridLayout(
+            tuple(dataclasses.replace(layouts[bloc.pk], oral_presentation=oral) for bloc in examined[exam.pk])
+        )
+        grid = grids_of.get(exam.pk)
+        events = list(grid.events.all()) if grid else []
+        pages.append(
+            GridPage(
+                exam,
+                grid,
+                layout,
+                grid_state(grid, layout),
+                attestations.get(exam.candidate_id, {}),
+                list(grid.signatures.all()) if grid else [],
+                events[-1] if events else None,
+            )
+        )
+    return pages
 
 
 # The national joint jury ------------------------------------------------------------------------
@@ -465,10 +496,10 @@ def file_page(file) -> FilePage:
     decisions = list(file.blocs.select_related("bloc", "grid__exam", "decided_by").order_by("pk"))
     exam_ids = list(dict.fromkeys(decision.grid.exam_id for decision in decisions))
     exams = Exam.objects.for_listing().select_related("session__certification__version").in_bulk(exam_ids)
-    grid_pages = [grid_page(exams[exam_id]) for exam_id in exam_ids]
+    pages = grid_pages([exams[exam_id] for exam_id in exam_ids])
     held = list(
         AcquiredBloc.objects.filter(candidate=file.candidate_id, acquired_on__lte=file.deliberation.held_on)
         .exclude(deliberation=file.deliberation_id)
         .select_related("bloc", "deliberation")
     )
-    return FilePage(file, decisions, grid_pages, held)
+    return FilePage(file, decisions, pages, held)
