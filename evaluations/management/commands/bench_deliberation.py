@@ -17,7 +17,6 @@ from evaluations.benchmark import add_ready_exams, add_signed_files
 from evaluations.models import Deliberation
 from referentials.models import Certification
 
-
 PASSWORD = "bench-deliberation-password"
 
 
@@ -54,15 +53,11 @@ class Command(BaseCommand):
                     check_constraints_at_once()
                     deliberation, view = self._world(certification)
                     add_ready_exams(*view["world"], size)
-                    timings = []
-                    for action in (
-                        lambda: services.add_ready_files(deliberation, view["user"]),
-                        lambda: services.sign_deliberation(deliberation, view["user"], PASSWORD),
-                    ):
-                        with CaptureQueriesContext(connection) as captured:
-                            start = time.perf_counter()
-                            action()
-                            timings.append((time.perf_counter() - start, len(captured)))
+                    user = view["user"]
+                    timings = [
+                        self._timed(services.add_ready_files, deliberation, user),
+                        self._timed(services.sign_deliberation, deliberation, user, PASSWORD),
+                    ]
                     rows.append((size, *timings))
                     raise Rollback
             except Rollback:
@@ -84,6 +79,13 @@ class Command(BaseCommand):
             f"(rapport : temps par dossier, ajout et signature, divisé par celui à {base[0]} dossiers ; "
             "1,00x : le temps croît comme le nombre de dossiers)"
         )
+
+    @staticmethod
+    def _timed(action, *args):
+        with CaptureQueriesContext(connection) as captured:
+            start = time.perf_counter()
+            action(*args)
+            return time.perf_counter() - start, len(captured)
 
     def _page(self, certification, sizes, repeat):
         results = []
