@@ -265,7 +265,7 @@ def file_readiness(deliberation) -> Readiness:
     """Which files of the deliberation's sessions can be put before it, and which are still missing."""
     exams = (
         _exams_to_deliberate(deliberation)
-        .select_related("candidate__certification", "candidate__organisation", "grid", "bloc", "session")
+        .select_related("candidate", "grid", "bloc")
         .order_by("candidate__last_name", "candidate__first_name", "candidate_id", "scheduled_at")
     )
     by_candidate, candidates = {}, {}
