@@ -1,16 +1,23 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Count, F
+from django.db.models import F
 from django.http import JsonResponse
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
 from import_export.forms import ImportForm
 
-from cqp_site.admin import ResultsExportMixin
+from cqp_site.admin import related_count
 from cqp_site.downloads import attachment
-from evaluations.exports import session_results
+from outputs.admin import BackgroundResultsExportMixin
+from outputs.services import request_output
+from outputs.views import output_response
 
 from . import privacy
 from .formats import EXPORT_FORMATS, IMPORT_FORMATS, FileRefused, check_upload_size
@@ -43,7 +50,7 @@ class OrganisationAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(candidate_total=Count("candidates"))
+        return super().get_queryset(request).annotate(candidate_total=related_count(Candidate.objects, "organisation"))
 
     @admin.display(description=_("candidats"), ordering="candidate_total")
     def candidate_count(self, organisation):
@@ -77,7 +84,9 @@ class JuryMemberAdmin(PersonAdmin):
             super()
             .get_queryset(request)
             .jury_members()
-            .annotate(exam_total=Count("presided_exams", distinct=True) + Count("represented_exams", distinct=True))
+            .annotate(
+                exam_total=related_count(Exam.objects, "president") + related_count(Exam.objects, "representative")
+            )
         )
 
     @admin.display(description=_("épreuves"), ordering="exam_total")
@@ -223,6 +232,44 @@ class CandidateAdmin(ImportExportMixin, admin.ModelAdmin):
         ),
     ]
 
+    @method_decorator(require_POST)
+    def process_import(self, request, **kwargs):
+        """The confirmed import runs in the task worker over the file the preview read (stored meanwhile), all
+        its rows in one transaction or none; its progress page then says what was written, or why nothing was."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        confirm_form = self.create_confirm_form(request)
+        if not confirm_form.is_valid():
+            return super().process_import(request, **kwargs)
+        data = confirm_form.cleaned_data
+        output = request_output(
+            "candidate_import",
+            user=request.user,
+            title=_("Import de candidats : %(name)s") % {"name": data["original_file_name"]},
+            parameters={
+                "file": data["import_file_name"],
+                "format": self.get_import_formats()[int(data["format"])]().get_extension(),
+                "original_name": data["original_file_name"],
+            },
+            back_url=reverse("admin:candidates_candidate_changelist"),
+        )
+        return output_response(output)
+
+    def _do_file_export(self, file_format, request, queryset, export_form=None):
+        """The export, made by the task worker (20,000 candidates take seconds): its file, or its progress page."""
+        output = request_output(
+            "candidate_export",
+            user=request.user,
+            title=_("Export des candidats (%(format)s)") % {"format": file_format.get_title()},
+            parameters={
+                "pks": sorted(queryset.values_list("pk", flat=True)),
+                "fields": self.get_export_resource_fields_from_form(export_form),
+                "format": file_format.get_extension(),
+            },
+            back_url=reverse("admin:candidates_candidate_changelist"),
+        )
+        return output_response(output)
+
     def add_data_read_fail_error_to_form(self, form, e):
         """A file refused whole says why; any other file that cannot be read gets the library's French message."""
         if isinstance(e, FileRefused):
@@ -274,6 +321,9 @@ class CandidateAdmin(ImportExportMixin, admin.ModelAdmin):
         return None
 
 
+# The session's page lists this many of its exams; the exam list, filtered on the session, pages through all.
+SESSION_EXAMS_SHOWN = 50
+
 # A video link typed without a scheme is taken as https (Django 6's default).
 URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 
@@ -291,44 +341,46 @@ class ExamForm(forms.ModelForm):
                     self.fields[name].help_text = _("La grille est soumise : ne change plus.")
 
 
-class ExamInline(admin.TabularInline):
-    model = Exam
-    form = ExamForm
-    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
-    extra = 0
-    fields = ["candidate", "bloc", "scheduled_at", "place", "video_link", "president", "representative"]
-    autocomplete_fields = ["candidate", "bloc", "president", "representative"]
-    show_change_link = True
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).for_listing().with_graded()
-
-
 @admin.register(CertificationSession)
-class CertificationSessionAdmin(ResultsExportMixin, admin.ModelAdmin):
+class CertificationSessionAdmin(BackgroundResultsExportMixin, admin.ModelAdmin):
     list_display = ["name", "certification", "starts_on", "ends_on", "place", "remote", "exam_count", "candidate_count"]
     list_filter = ["certification__code", "remote", "starts_on"]
     search_fields = ["name", "place"]
     list_select_related = ["certification"]
     date_hierarchy = "starts_on"
-    inlines = [ExamInline]
+    readonly_fields = ["exam_list"]
     actions = ["export_results_csv", "export_results_xlsx"]
-    results = staticmethod(session_results)
-    results_name = "resultats-sessions"
+    results_kind = "session_results"
+    results_title = _("Résultats des sessions")
 
     def get_queryset(self, request):
         return (
             super()
             .get_queryset(request)
             .annotate(
-                exam_total=Count("exams", distinct=True),
-                candidate_total=Count("exams__candidate", distinct=True),
+                exam_total=related_count(Exam.objects, "session"),
+                candidate_total=related_count(Exam.objects, "session", counted="candidate"),
             )
         )
 
     @admin.display(description=_("épreuves"), ordering="exam_total")
     def exam_count(self, session):
         return session.exam_total
+
+    @admin.display(description=_("épreuves de la session"))
+    def exam_list(self, session):
+        """The first exams, each a link to its own page, and links to all of them and to add one: two
+        queries whatever the size of the session, where inline forms would make thousands."""
+        if session.pk is None:
+            return _("Les épreuves s'ajoutent une fois la session enregistrée.")
+        exams = session.exams.for_listing().with_graded().order_by("scheduled_at", "pk")
+        context = {
+            "exams": list(exams[:SESSION_EXAMS_SHOWN]),
+            "total": session.exam_total,
+            "all_url": f"{reverse('admin:candidates_exam_changelist')}?session__id__exact={session.pk}",
+            "add_url": f"{reverse('admin:candidates_exam_add')}?session={session.pk}",
+        }
+        return render_to_string("admin/candidates/session_exams.html", context)
 
     @admin.display(description=_("candidats"), ordering="candidate_total")
     def candidate_count(self, session):

@@ -37,10 +37,14 @@ class SafeExportMixin:
         return value if value is None or isinstance(value, self.NATIVE) else safe(value)
 
 
-def dataset_response(dataset: tablib.Dataset, file_format: str, name: str) -> HttpResponse:
-    """The dataset as a download: CSV separated by semicolons with a UTF-8 BOM (French Excel), or xlsx."""
+def dataset_bytes(dataset: tablib.Dataset, file_format: str) -> bytes:
+    """CSV separated by semicolons with a UTF-8 BOM (French Excel), or xlsx."""
     if file_format == "csv":
-        data = "\ufeff" + dataset.export("csv", delimiter=";")
-    else:
-        data = dataset.export("xlsx")
+        return ("\ufeff" + dataset.export("csv", delimiter=";")).encode("utf-8")
+    return dataset.export("xlsx")
+
+
+def dataset_response(dataset: tablib.Dataset, file_format: str, name: str) -> HttpResponse:
+    """The dataset as a download."""
+    data = dataset_bytes(dataset, file_format)
     return attachment(HttpResponse(data, content_type=CONTENT_TYPES[file_format]), f"{name}.{file_format}")

@@ -21,6 +21,7 @@ urlpatterns = [
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("evaluations.urls")),
     path("", include("certificates.urls")),
+    path("", include("outputs.urls")),
     path("admin/", admin.site.urls),
     path("_nested_admin/", include("nested_admin.urls")),
 ]

@@ -1,17 +1,16 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.db.models import Count
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from candidates.admin import SessionFilter
 from candidates.roles import NATIONAL_JURY
-from cqp_site.admin import ReadOnlyAdminMixin, ResultsExportMixin
+from cqp_site.admin import ReadOnlyAdminMixin, related_count
 from cqp_site.admin_guards import GuardedAdminMixin
+from outputs.admin import BackgroundResultsExportMixin
 
-from .exports import deliberation_results
-from .models import Deliberation, Grid, GridEvent, Signature
+from .models import CandidateFile, Deliberation, Grid, GridEvent, Signature
 
 
 def national_jury_accounts():
@@ -70,7 +69,7 @@ class DeliberationForm(forms.ModelForm):
 
 
 @admin.register(Deliberation)
-class DeliberationAdmin(GuardedAdminMixin, ResultsExportMixin, admin.ModelAdmin):
+class DeliberationAdmin(GuardedAdminMixin, BackgroundResultsExportMixin, admin.ModelAdmin):
     """Administrators prepare deliberations (date, members, president, sessions); the national joint
     jury holds and signs them on its own screens, each member only those they sit on. A signed
     deliberation is read-only."""
@@ -95,11 +94,16 @@ class DeliberationAdmin(GuardedAdminMixin, ResultsExportMixin, admin.ModelAdmin)
     readonly_fields = ["status", "signed_at", "digest"]
 
     actions = ["issue_certificates", "export_results_csv", "export_results_xlsx"]
-    results = staticmethod(deliberation_results)
-    results_name = "resultats-deliberations"
+    results_kind = "deliberation_results"
+    results_title = _("Résultats des délibérations")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("president").annotate(file_total=Count("files"))
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("president")
+            .annotate(file_total=related_count(CandidateFile.objects, "deliberation"))
+        )
 
     @admin.action(description=_("Délivrer les certificats (CCP et CQP) des délibérations signées"))
     def issue_certificates(self, request, queryset):

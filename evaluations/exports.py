@@ -1,11 +1,14 @@
 """Results as spreadsheets (CSV for any tool, Excel), French headers, formula-safe: a deliberation's
-decisions, and a session's exams with their outcome so far."""
+decisions, and a session's exams with their outcome so far; and a deliberation's minutes as a PDF. Each
+is made by the task worker (evaluations/outputs.py), in the same queries for 10 or 10,000 rows."""
 
 import tablib
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from candidates.models import Exam
+from cqp_site.pdf import html_to_pdf
 from cqp_site.spreadsheets import safe_row
 
 from . import selectors
@@ -118,3 +121,18 @@ def session_results(sessions) -> tablib.Dataset:
                 )
             )
     return dataset
+
+
+def minutes_filename(deliberation):
+    return f"proces-verbal-{deliberation.held_on:%Y-%m-%d}.pdf"
+
+
+def minutes_pdf(deliberation) -> bytes:
+    """The minutes of the deliberation: its members, totals, and every file's decisions (8 queries)."""
+    files = (
+        deliberation.files.select_related("certification", "candidate__organisation")
+        .prefetch_related("blocs__bloc")
+        .order_by("candidate__last_name", "candidate__first_name")
+    )
+    context = {"deliberation": deliberation, "files": files, "totals": selectors.deliberation_totals(deliberation)}
+    return html_to_pdf(render_to_string("evaluations/national/minutes_pdf.html", context))

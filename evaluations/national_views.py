@@ -7,14 +7,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from candidates.models import Branch, CertificationSession, Exam, Route
 from candidates.roles import is_national_jury_member
 from cqp_site.downloads import file_download
-from cqp_site.pdf import pdf_response
 from cqp_site.security import password_reentry
+from outputs.services import request_output
+from outputs.views import output_response
 
 from . import selectors, services, statistics
 from .forms import BlocDecisionForm, DeliberationFilterForm, SignatureForm, StatisticsFilterForm
@@ -169,17 +171,17 @@ def sign_deliberation(request, deliberation):
 @file_download
 @national_jury_required
 def minutes_pdf(request, deliberation):
-    files = (
-        deliberation.files.select_related("certification", "candidate__organisation")
-        .prefetch_related("blocs__bloc")
-        .order_by("candidate__last_name", "candidate__first_name")
+    """The minutes are laid out by the task worker (a deliberation of 2,000 files takes minutes): the PDF once
+    made (a signed deliberation's is made once and served to every member while it is kept), else the
+    progress page of the one asked for."""
+    output = request_output(
+        "minutes",
+        user=request.user,
+        title=_("Procès-verbal de « %(deliberation)s »") % {"deliberation": deliberation},
+        parameters={"deliberation": deliberation.pk},
+        back_url=reverse("evaluations:deliberation", kwargs={"pk": deliberation.pk}),
     )
-    return pdf_response(
-        "evaluations/national/minutes_pdf.html",
-        {"deliberation": deliberation, "files": files, "totals": selectors.deliberation_totals(deliberation)},
-        f"proces-verbal-{deliberation.held_on:%Y-%m-%d}.pdf",
-        request=request,
-    )
+    return output_response(output, inline=True)
 
 
 @login_required

@@ -17,6 +17,7 @@ from certificates import services as certificate_services
 from certificates.models import Certificate
 from evaluations import services
 from evaluations.models import CandidateFile
+from outputs.services import request_output
 from tests.evaluations.conftest import exam_of
 from tests.evaluations.test_deliberations import SPRING, deliberation_for, run_exam, user
 
@@ -61,6 +62,10 @@ TABLE = {
     "certificates:lookup": ("GET", {}, (200, 200, 200, 200, 200)),
     "certificates:verify": ("GET", {"code": "code"}, (200, 200, 200, 200, 200)),
     "nesting_server_data": ("GET", {}, (403, 403, 403, 403, 200)),  # django-nested-admin's data, for the admin
+    # A background output (the minutes, asked for by the national jury member): theirs only, 404 to anyone else.
+    "outputs:progress": ("GET", {"pk": "output"}, (LOGIN, 404, 404, 200, 404)),
+    "outputs:progress_json": ("GET", {"pk": "output"}, (LOGIN, 404, 404, 200, 404)),
+    "outputs:download": ("GET", {"pk": "output"}, (LOGIN, 404, 404, 200, 404)),
 }
 
 # The admin: Ucanss administrators only; jury members are sent to its login as anonymous visitors are.
@@ -103,8 +108,15 @@ def world(demo_exams, signing_certificate):
     file = CandidateFile.objects.get(deliberation=deliberation)
     deliberation = services.sign_deliberation(deliberation, user("jpn"), PASSWORD)
     certificate_services.number_certificates(deliberation)
+    output = request_output(
+        "minutes", user=user("jpn"), title="Procès-verbal", parameters={"deliberation": deliberation.pk}
+    )
     return SimpleNamespace(
-        exam=exam.pk, deliberation=deliberation.pk, file=file.pk, code=Certificate.objects.first().code
+        exam=exam.pk,
+        deliberation=deliberation.pk,
+        file=file.pk,
+        code=Certificate.objects.first().code,
+        output=output.pk,
     )
 
 

@@ -26,6 +26,7 @@ from certificates.models import Certificate
 from cqp_site import admin_guards, otp_admin
 from evaluations import services
 from evaluations.models import BlocDecision, CandidateFile
+from outputs.services import request_output
 from tests.evaluations.conftest import exam_of
 from tests.evaluations.test_deliberations import SPRING, deliberation_for, run_exam, user
 from tests.test_access import ACCOUNTS, LOGIN, ROLES, TABLE
@@ -76,6 +77,9 @@ def world(demo_exams, signing_certificate, admin_as_started):
         file=file.pk,
         decision=BlocDecision.objects.filter(file=file).first().pk,
         code=Certificate.objects.first().code,
+        output=request_output(  # the national jury member's minutes, made at once (immediate task backend)
+            "minutes", user=user("jpn"), title="Procès-verbal", parameters={"deliberation": deliberation.pk}
+        ).pk,
     )
 
 
@@ -164,7 +168,7 @@ def walk_application(walk, world):
         kwargs = {key: getattr(world, value) for key, value in params.items()}
         url = reverse(name, kwargs=kwargs)
         response = walk.send(client, method.lower(), url)
-        html = response.content.decode(errors="replace") if response is not None else ""
+        html = response.getvalue().decode(errors="replace") if response is not None else ""  # files stream
         pages.append((name, client, url, html))
         # Each parameter of the address, unknown or hostile.
         ints = int_parameters(name)

@@ -210,7 +210,7 @@ def test_export_neutralises_formulas_and_reads_back(ucanss_admin, world):
         reverse("admin:candidates_candidate_export"),
         {"format": 0, "resource": 0, "candidateresource_last_name": True, "candidateresource_job_title": True},
     )
-    text = response.content.decode("utf-8-sig")
+    text = response.getvalue().decode("utf-8-sig")
     assert response.status_code == 200
     assert "Nom;Emploi" in text.splitlines()[0] or text.splitlines()[0].startswith("Nom")
     assert "=HYPERLINK" not in text.replace("'=HYPERLINK", "")

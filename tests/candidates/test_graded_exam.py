@@ -1,5 +1,5 @@
 """A submitted or signed grid cannot be moved: its exam keeps its candidate, bloc, session, date and
-jury, whatever the path (model, bulk, admin, session inline, raw SQL on PostgreSQL)."""
+jury, whatever the path (model, bulk, admin, raw SQL on PostgreSQL)."""
 
 import datetime
 import re
@@ -9,12 +9,15 @@ from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
 from candidates.demo import PASSWORD
+from candidates.admin import SESSION_EXAMS_SHOWN
 from candidates.models import Candidate, CertificationSession, Exam
 from cqp_site.frozen import FrozenError
 from evaluations import services
 from tests.evaluations.conftest import exam_of
 from tests.evaluations.test_deliberations import run_exam, user
 from tests.evaluations.test_services import all_validated
+
+from .factories import CandidateFactory, ExamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -108,11 +111,47 @@ def test_the_admin_shows_the_subject_of_a_graded_exam_without_letting_it_change(
     )
 
 
-def test_the_session_inline_leaves_graded_exams_as_they_are(client, signed_exam):
+def test_the_session_page_links_its_exams_instead_of_editing_them(client, signed_exam, django_assert_num_queries):
+    """No inline forms: each exam is a link to its own page, where a graded one stays as it is."""
     client.login(username="gestionnaire", password=PASSWORD)
-    url = reverse("admin:candidates_certificationsession_change", args=[signed_exam.session_id])
-    page = client.get(url).content.decode()
-    selects = re.findall(r'<select[^>]*name="exams-\d+-candidate"[^>]*>', page)
-    graded = Exam.objects.filter(session=signed_exam.session).graded().count()
-    assert (graded, sum("disabled" in select for select in selects)) == (1, 1)
-    assert len(selects) == Exam.objects.filter(session=signed_exam.session).count() > 1
+    session = signed_exam.session
+    url = reverse("admin:candidates_certificationsession_change", args=[session.pk])
+    client.get(url)  # Django's content types cached
+    with django_assert_num_queries(QUERIES_OF_THE_SESSION_PAGE):
+        page = client.get(url).content.decode()
+    assert 'name="exams-' not in page
+    for exam in Exam.objects.filter(session=session):
+        assert reverse("admin:candidates_exam_change", args=[exam.pk]) in page
+    assert f"/admin/candidates/exam/?session__id__exact={session.pk}" in page
+    assert f"/admin/candidates/exam/add/?session={session.pk}" in page
+    assert page.count("<td>soumise</td>") == Exam.objects.filter(session=session).graded().count() == 1
+
+
+QUERIES_OF_THE_SESSION_PAGE = 10  # whatever the number of exams: the page reads the first ones only
+
+
+def test_the_session_page_makes_the_same_queries_for_any_number_of_exams(
+    client, signed_exam, django_assert_num_queries
+):
+    client.login(username="gestionnaire", password=PASSWORD)
+    session = signed_exam.session
+    for _ in range(SESSION_EXAMS_SHOWN + 10):  # more exams than the page shows
+        candidate = CandidateFactory(organisation=signed_exam.candidate.organisation, certification=session.certification)
+        ExamFactory(
+            session=session,
+            candidate=candidate,
+            bloc=signed_exam.bloc,
+            president=signed_exam.president,
+            representative=signed_exam.representative,
+        )
+    url = reverse("admin:candidates_certificationsession_change", args=[session.pk])
+    client.get(url)  # Django's content types cached
+    with django_assert_num_queries(QUERIES_OF_THE_SESSION_PAGE):
+        client.get(url)
+
+
+def test_an_exam_is_added_from_its_session_with_the_session_filled_in(client, signed_exam):
+    client.login(username="gestionnaire", password=PASSWORD)
+    session = signed_exam.session
+    page = client.get(reverse("admin:candidates_exam_add"), {"session": session.pk}).content.decode()
+    assert re.search(rf'<option value="{session.pk}" selected>', page)

@@ -143,7 +143,7 @@ def export(client, file_format):
         reverse("admin:candidates_candidate_export"), {"format": file_format, "resource": 0, **fields}
     )
     assert response.status_code == 200
-    return response.content
+    return response.getvalue()
 
 
 def test_the_csv_export_neutralises_every_formula(ucanss_admin, world):

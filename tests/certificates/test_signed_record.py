@@ -52,7 +52,7 @@ def test_the_screens_read_the_signed_file(client, record_changed):
 def test_the_minutes_and_the_export_read_the_signed_file(client, record_changed):
     client.force_login(user("jpn"))
     response = client.get(reverse("evaluations:minutes_pdf", kwargs={"pk": record_changed.pk}))
-    text = pdf_text(response.content)
+    text = pdf_text(response.getvalue())
     assert "MARTIN Léa" in text and "GC" in text and "COS" not in text
     rows = [row for row in deliberation_results([record_changed]).dict if row["Nom"] == "Martin"]
     assert {(row["CQP"], row["Voie"]) for row in rows} == {("GC", "Formation")}

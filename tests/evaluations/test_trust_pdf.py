@@ -124,14 +124,14 @@ def test_a_hostile_deliberation_title_fetches_nothing_and_keeps_the_draft_banner
 ):
     deliberation = deliberation_for(SPRING)
     url = reverse("evaluations:minutes_pdf", kwargs={"pk": deliberation.pk})
-    text, images = read_back(jpn.get(url).content, tmp_path)
+    text, images = read_back(jpn.get(url).getvalue(), tmp_path)
     footer = f"Procès-verbal — Délibération du jury paritaire national — {deliberation.held_on:%-d/%m/%Y}"
     assert "Projet : la délibération n'est pas signée." in text and images == 0
     assert footer in text and "page 1 / 1" in text
 
     title = "Délibération du jury paritaire national" + payload(kind, listener, local_image)
     Deliberation.objects.filter(pk=deliberation.pk).update(title=title)
-    text, images = read_back(jpn.get(url).content, tmp_path)
+    text, images = read_back(jpn.get(url).getvalue(), tmp_path)
     assert listener.received == []
     assert images == 0
     assert "Projet : la délibération n'est pas signée." in text
