@@ -3,12 +3,8 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from candidates.roles import is_jury_member
-
-from .spreadsheets import dataset_response
 
 
 class CertificationAdminSite(admin.AdminSite):
@@ -43,27 +39,6 @@ class ReadOnlyAdminMixin:
         if not (self.admin_site.has_permission(request) and self.has_view_permission(request, obj)):
             raise Http404
         return obj
-
-
-class ResultsExportMixin:
-    """Two admin actions that download the selected objects' results, as CSV or as Excel.
-
-    The admin names them in its `actions` and gives `results(queryset) -> tablib.Dataset`."""
-
-    results_name = "resultats"
-
-    @admin.action(description=_("Exporter les résultats (CSV)"))
-    def export_results_csv(self, request, queryset):
-        return self._export_results(queryset, "csv")
-
-    @admin.action(description=_("Exporter les résultats (Excel)"))
-    def export_results_xlsx(self, request, queryset):
-        return self._export_results(queryset, "xlsx")
-
-    def _export_results(self, queryset, file_format):
-        selected = list(queryset.values_list("pk", flat=True))
-        name = f"{self.results_name}-{timezone.localdate():%Y-%m-%d}"
-        return dataset_response(self.results(selected), file_format, name)
 
 
 def related_count(queryset, key, counted="pk"):
