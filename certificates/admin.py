@@ -196,3 +196,5 @@ class IssuingRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         output = services.write_archive(run, tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024))
         output.seek(0)
         return FileResponse(output, as_attachment=True, filename=services.archive_name(run))
+
+import cqp_site.audit_admin  # noqa: E402,F401  the audit trail's lists, once the audited apps' admins exist

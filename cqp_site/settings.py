@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "candidates",
     "evaluations",
     "certificates",
+    "outputs",
 ]
 
 MIDDLEWARE = [
@@ -137,6 +138,10 @@ AUDIT_TRAIL = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 if AUDIT_TRAIL:
     INSTALLED_APPS.append("pghistory.admin")
     MIDDLEWARE.append("pghistory.middleware.HistoryMiddleware")
+# pghistory's aggregate page answers for one object's history only; each audit table has its own list
+# (cqp_site/audit_admin.py): aggregating millions of rows before cutting a page takes minutes.
+PGHISTORY_ADMIN_CLASS = "cqp_site.audit_admin.ObjectHistoryAdmin"
+PGHISTORY_ADMIN_ALL_EVENTS = False
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
