@@ -725,4 +725,6 @@ def build(seed=0, factor=1.0, today=None, log=print):
     with group():
         statistics.recount()  # the statistics' tallies, as the signatures would have counted them
     log("Statistiques comptées.")
+    with connection.cursor() as cursor:  # the planner's statistics, as autovacuum would gather them in time
+        cursor.execute("ANALYZE")
     return counts()

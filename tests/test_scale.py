@@ -35,7 +35,8 @@ MAIN_PAGES = [
     "Admin : sessions",
     "Admin : la plus grande session",
     "Admin : certificats",
-    "Admin : événements d'audit",
+    "Admin : historique des modifications",
+    "Admin : historique des notes",
     "Vérifier un certificat",
 ]
 
