@@ -3,17 +3,23 @@
 Numbers are given in one transaction for a whole deliberation, before any PDF is made: a run that
 fails afterwards leaves numbered certificates without PDF, which the next run completes, so a
 number is never skipped nor reused. Rendering and signing are idempotent per certificate.
+
+A batch is produced in constant memory: each PDF is rendered (one font configuration per process,
+see cqp_site.pdf), signed and stored as it comes, only its name and digest kept, and the rows of a
+group of GROUP_SIZE certificates are written in one UPDATE, in one transaction per group.
 """
 
 import hashlib
+import io
 import logging
+import shutil
 import time
 import zipfile
 
 import segno
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.core.files.base import File
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, models, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -22,13 +28,15 @@ from django.utils.translation import gettext_lazy
 
 from candidates.models import AcquiredBloc, CqpAward
 from cqp_site import logs
-from cqp_site.pdf import html_to_pdf
+from cqp_site.frozen import FrozenError
+from cqp_site.pdf import write_pdf
 
 from . import signing
 from .models import Certificate, CertificateKind, IssuingRun, NumberSequence
 
-BATCH_SIZE = 25
-RETRY_DELAYS = (1, 4, 15)  # seconds before each new attempt at a certificate after a database fault
+BATCH_SIZE = 25  # certificates per task
+GROUP_SIZE = 25  # certificates whose rows are written in one transaction
+RETRY_DELAYS = (1, 4, 15)  # seconds before each new attempt at a group after a database fault
 
 logger = logging.getLogger(__name__)
 
@@ -118,24 +126,53 @@ def certificate_html(certificate, parts=None):
 
 
 def produce_pdf(certificate) -> bool:
-    """Render, sign and store the certificate's PDF, unless it has one already."""
+    """Render, sign and store the certificate's PDF and write its row, unless it has one already."""
     if certificate.pdf:
         return False
-    pdf = signing.sign_pdf(
-        html_to_pdf(certificate_html(certificate)),
-        reason=_("Certificat %(number)s délivré par l'Ucanss") % {"number": certificate.number},
+    store_pdf(certificate)
+    record_pdfs([certificate])
+    return True
+
+
+def store_pdf(certificate, parts=None):
+    """Render, sign and store the certificate's PDF, streamed from one step to the next; its name and
+    digest are set on the instance, for the caller to write (`record_pdfs`), or to remove if that fails."""
+    rendered = io.BytesIO()
+    write_pdf(certificate_html(certificate, parts), rendered)
+    rendered.seek(0)
+    signed = signing.sign_pdf_file(
+        rendered, reason=_("Certificat %(number)s délivré par l'Ucanss") % {"number": certificate.number}
     )
-    certificate.sha256 = hashlib.sha256(pdf).hexdigest()
+    del rendered
+    with signed.getbuffer() as view:
+        certificate.sha256 = hashlib.sha256(view).hexdigest()
     name = certificate.pdf.field.generate_filename(certificate, f"{certificate.number}.pdf")
     if certificate.pdf.storage.exists(name):
         # Left by an attempt whose transaction was rolled back after the file was stored: the row,
         # locked by the caller, has no PDF, so this one file per certificate is replaced, not doubled.
         certificate.pdf.storage.delete(name)
-    certificate.pdf.save(f"{certificate.number}.pdf", ContentFile(pdf), save=False)
-    certificate.stored_name = certificate.pdf.name  # for the caller to remove if the row is rolled back
-    certificate.save(update_fields=["pdf", "sha256"])
-    logger.info("certificate %s produced (id %s)", certificate.number, certificate.pk)
-    return True
+    certificate.pdf.save(f"{certificate.number}.pdf", File(signed), save=False)
+    return certificate.pdf.name
+
+
+def record_pdfs(certificates):
+    """The stored PDFs' names and digests written to their rows in one UPDATE.
+
+    The frozen layer refuses QuerySet.update() on certificates; this one only fills a PDF still empty,
+    the one change a certificate allows once (PostgreSQL's trigger checks the same)."""
+    if not certificates:
+        return
+
+    def by_row(value):
+        whens = [models.When(pk=certificate.pk, then=models.Value(value(certificate))) for certificate in certificates]
+        return models.Case(*whens, output_field=models.CharField())
+
+    rows = Certificate._base_manager.filter(pk__in=[certificate.pk for certificate in certificates], pdf="")
+    updated = rows.update(pdf=by_row(lambda c: c.pdf.name), sha256=by_row(lambda c: c.sha256))
+    if updated != len(certificates):
+        raise FrozenError(_("Un certificat a déjà son PDF : il ne change pas."))
+    for certificate in certificates:
+        logger.info("certificate %s produced (id %s)", certificate.number, certificate.pk)
 
 
 UNDER_WAY = gettext_lazy(
@@ -196,25 +233,30 @@ def _queue_missing(run):
 
 
 def produce_batch_now(run_id, certificate_ids):
-    """What a worker does with one batch: each PDF in its own transaction, retried after a database
-    fault (a lost connection, a failover) with growing delays, then the run's progress. A batch that
-    still fails is taken up again by `resume_stalled_runs`."""
+    """What a worker does with one batch: groups of GROUP_SIZE certificates, each in one transaction,
+    retried after a database fault (a lost connection, a failover) with growing delays, then the run's
+    progress. A batch that still fails is taken up again by `resume_stalled_runs`."""
+    ordered = sorted(certificate_ids)
     try:
-        for certificate_id in sorted(certificate_ids):
+        for start in range(0, len(ordered), GROUP_SIZE):
+            group = ordered[start : start + GROUP_SIZE]
             for delay in (*RETRY_DELAYS, None):
                 try:
-                    _produce_one(certificate_id)
+                    _produce_group(run_id, group)
                     break
                 except (OperationalError, InterfaceError) as error:
                     if delay is None:
                         raise
                     logger.warning(
-                        "certificate id %s: database fault (%s), retried in %s s", certificate_id, error, delay
+                        "certificate ids %s to %s: database fault (%s), retried in %s s",
+                        group[0],
+                        group[-1],
+                        error,
+                        delay,
                     )
                     if not connection.in_atomic_block:
                         connection.close()  # the next query opens a new one
                     time.sleep(delay)
-            IssuingRun.objects.filter(pk=run_id).update(progressed_at=timezone.now())
     finally:
         _count_done(run_id)
 
@@ -227,22 +269,30 @@ def _count_done(run_id):
         finish_run(run_id)
 
 
-def _produce_one(certificate_id):
-    """The certificate as the database holds it now (an attempt rolled back leaves nothing in memory);
-    if its transaction fails after the PDF was stored, up to the commit, the file is removed."""
-    certificate = None
+def _produce_group(run_id, certificate_ids):
+    """The group's certificates still without PDF, as the database holds them now (an attempt rolled
+    back leaves nothing in memory), locked: their PDFs stored one by one, then their rows written at
+    once. If the transaction fails after a PDF was stored, up to the commit, the group's files are removed."""
+    stored = []
     try:
         with transaction.atomic():
-            certificate = (
+            certificates = list(
                 Certificate.objects.select_for_update(of=("self",))
                 .select_related("candidate", "certification", "bloc", "deliberation")
-                .get(pk=certificate_id)
+                .filter(pk__in=certificate_ids, pdf="")
+                .order_by("pk")
             )
-            produce_pdf(certificate)
+            parts = {}  # what a certificate lists is the same for every certificate of its bloc or CQP
+            for certificate in certificates:
+                key = (certificate.kind, certificate.bloc_id or certificate.certification_id)
+                if key not in parts:
+                    parts[key] = certified_parts(certificate)
+                stored.append(store_pdf(certificate, parts[key]))
+            record_pdfs(certificates)
+            IssuingRun.objects.filter(pk=run_id).update(progressed_at=timezone.now())
     except BaseException:
-        stored = getattr(certificate, "stored_name", None)
-        if stored:
-            certificate.pdf.storage.delete(stored)
+        for name in stored:
+            Certificate._meta.get_field("pdf").storage.delete(name)
         raise
 
 
@@ -287,11 +337,12 @@ def resume_stalled_runs(*, stalled_after, queue_is_idle):
 
 
 def write_archive(run, output):
-    """The ZIP of every certificate of the run's deliberation, read from storage into `output`."""
+    """The ZIP of every certificate of the run's deliberation, copied from storage into `output` a chunk at
+    a time: neither the PDFs nor the ZIP are held in memory (the admin gives a temporary file)."""
     with zipfile.ZipFile(output, "w", zipfile.ZIP_STORED) as archive:
         for certificate in Certificate.objects.filter(deliberation_id=run.deliberation_id).order_by("number"):
-            with certificate.pdf.open("rb") as pdf:
-                archive.writestr(f"{certificate.number}.pdf", pdf.read())
+            with certificate.pdf.open("rb") as pdf, archive.open(f"{certificate.number}.pdf", "w") as member:
+                shutil.copyfileobj(pdf, member)
     return output
 
 

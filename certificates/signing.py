@@ -63,6 +63,11 @@ def certificate_valid_until():
 
 def sign_pdf(pdf: bytes, *, reason: str) -> bytes:
     """The PDF with an invisible PAdES signature covering the whole document."""
+    return sign_pdf_file(io.BytesIO(pdf), reason=reason).getvalue()
+
+
+def sign_pdf_file(pdf, *, reason: str) -> io.BytesIO:
+    """The same, from a binary file object into a new one: no copy of either as bytes."""
     metadata = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
         md_algorithm="sha256",
@@ -71,6 +76,5 @@ def sign_pdf(pdf: bytes, *, reason: str) -> bytes:
         location="Paris",
         name="Ucanss",
     )
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    output = signers.PdfSigner(metadata, signer=signer()).sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES)
-    return output.getvalue()
+    writer = IncrementalPdfFileWriter(pdf)
+    return signers.PdfSigner(metadata, signer=signer()).sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES)

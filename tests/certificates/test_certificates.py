@@ -19,6 +19,8 @@ from certificates.models import Certificate, IssuingRun
 from tests.evaluations.conftest import exam_of
 from tests.evaluations.test_deliberations import SPRING, deliberation_for, run_exam, user
 
+from .conftest import stored_pdfs
+
 pytestmark = pytest.mark.django_db
 
 
@@ -66,26 +68,28 @@ def test_issuing_renders_signs_and_zips_every_certificate_once(winter, spring, d
 
 @pytest.mark.parametrize("failure", [RuntimeError("panne simulée"), OperationalError("base de données perdue")])
 def test_a_run_that_fails_half_way_resumes_without_gaps(spring, django_capture_on_commit_callbacks, failure):
-    real = services.produce_pdf
+    real = services.store_pdf
     calls = []
 
-    def failing_after_one(certificate):
+    def failing_after_one(certificate, parts=None):
         calls.append(certificate.number)
         if len(calls) > 1:
             raise failure
-        return real(certificate)
+        return real(certificate, parts)
 
-    with mock.patch.object(services, "produce_pdf", failing_after_one):
+    with mock.patch.object(services, "store_pdf", failing_after_one):
         with django_capture_on_commit_callbacks(execute=True):
             run = services.start_issuing(spring)  # the task fails: its backend records the error
-    assert list(Certificate.objects.exclude(pdf="").values_list("number", flat=True)) == [numbers(spring)[0]]
+    # The two were one group: the first one's stored PDF went with the group's transaction.
+    assert (Certificate.objects.exclude(pdf="").count(), stored_pdfs()) == (0, [])
     run.refresh_from_db()
-    assert (run.done, run.finished_at) == (1, None)  # what was produced is counted
+    assert (run.done, run.finished_at) == (0, None)
     with django_capture_on_commit_callbacks(execute=True):
         run = services.start_issuing(spring)
     run.refresh_from_db()
     assert (run.done, run.total) == (2, 2)
     assert numbers(spring) == [f"CCP-GC-{spring.held_on.year}-00000{n}" for n in (1, 2)]
+    assert [path.name for path in stored_pdfs()] == [f"{number}.pdf" for number in numbers(spring)]
 
 
 def test_a_certificate_reads_back_with_what_it_certifies_and_a_valid_signature(winter, settings):

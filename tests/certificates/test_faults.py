@@ -24,25 +24,26 @@ def files_match_rows():
     return files == certificates, len(files), len(certificates)
 
 
-def failing_save(faults):
-    """Certificate.save raising, once per certificate number in `faults`, after the PDF was stored
-    (the connection lost at the moment the row is written)."""
-    real = Certificate.save
+def failing_write(faults):
+    """services.record_pdfs raising, once per certificate number in `faults`, for the group holding it,
+    after its PDFs were stored (the connection lost at the moment the rows are written)."""
+    real = services.record_pdfs
 
-    def save(self, *args, **kwargs):
-        error = faults.pop(self.number, None)
-        if error is not None and kwargs.get("update_fields") == ["pdf", "sha256"]:
-            raise error
-        return real(self, *args, **kwargs)
+    def record_pdfs(certificates):
+        for certificate in certificates:
+            error = faults.pop(certificate.number, None)
+            if error is not None:
+                raise error
+        return real(certificates)
 
-    return save
+    return record_pdfs
 
 
 @pytest.mark.django_db
 def test_a_lost_connection_is_retried_and_the_batch_completes(spring, django_capture_on_commit_callbacks, caplog):
     services.number_certificates(spring)
     second = Certificate.objects.order_by("number")[1].number
-    with mock.patch.object(Certificate, "save", failing_save({second: OperationalError("connexion perdue")})):
+    with mock.patch.object(services, "record_pdfs", failing_write({second: OperationalError("connexion perdue")})):
         with django_capture_on_commit_callbacks(execute=True):
             run = services.start_issuing(spring)
     run.refresh_from_db()
@@ -61,15 +62,15 @@ def test_faults_in_a_batch_of_200_leave_one_file_per_certificate(
     faults = {
         numbers[3]: OperationalError("connexion perdue"),  # retried at once
         numbers[30]: OperationalError("connexion perdue"),
-        numbers[60]: RuntimeError("panne du rendu"),  # the batch fails: 15 certificates left
-        numbers[199]: RuntimeError("panne du rendu"),  # the last one
+        numbers[60]: RuntimeError("panne du rendu"),  # the batch fails: its group of 25 is left
+        numbers[199]: RuntimeError("panne du rendu"),  # the last one: the last group is left
     }
-    with mock.patch.object(Certificate, "save", failing_save(faults)):
+    with mock.patch.object(services, "record_pdfs", failing_write(faults)):
         with django_capture_on_commit_callbacks(execute=True):
             run = services.start_issuing(deliberation)
     run.refresh_from_db()
-    assert (run.done, run.finished_at, faults) == (200 - 15 - 1, None, {})
-    assert files_match_rows() == (True, 184, 184)  # the PDFs stored before their row failed are gone
+    assert (run.done, run.finished_at, faults) == (200 - 25 - 25, None, {})
+    assert files_match_rows() == (True, 150, 150)  # the PDFs stored before their rows failed are gone
     with django_capture_on_commit_callbacks(execute=True):
         services.resume_stalled_runs(stalled_after=datetime.timedelta(seconds=-1), queue_is_idle=lambda: True)
     run.refresh_from_db()

@@ -1,22 +1,39 @@
 import datetime
+import gc
 import hashlib
+import logging
 import multiprocessing
+import resource
+import shutil
 import statistics
 import tempfile
 import time
 from pathlib import Path
+from unittest import mock
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connections
+from django.db import connections, transaction
+from django.test.utils import override_settings
 
-from candidates.models import Candidate
+from candidates.models import Branch, Candidate, CertificationSession, JuryRole, Organisation, OrganisationKind, Person
+from candidates.roles import NATIONAL_JURY
 from certificates import services, signing
 from certificates.models import Certificate, CertificateKind
+from cqp_site import pdf
 from cqp_site.pdf import html_to_pdf
+from evaluations import services as evaluation_services
+from evaluations.benchmark import add_signed_files
 from evaluations.models import Deliberation
 from referentials.models import Certification
 
 STATE = {}
+PASSWORD = "bench-certificates-password"
+
+
+class Rollback(Exception):
+    pass
 
 
 def _certificate(number):
@@ -43,6 +60,13 @@ def _produce(number):
     return hashlib.sha256(pdf).hexdigest()
 
 
+def _render_with_a_new_font_configuration(html):
+    """What every render did before: WeasyPrint's default, a new font configuration each time."""
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=pdf.BASE_URL, url_fetcher=pdf.project_fetcher()).write_pdf()
+
+
 def _median_ms(function, repeat):
     timings = []
     for _ in range(repeat):
@@ -52,17 +76,106 @@ def _median_ms(function, repeat):
     return statistics.median(timings) * 1000, result
 
 
+def _signed_deliberation(certification, count):
+    """A signed deliberation giving `count` CCP GRU, made as the tests make theirs."""
+    organisation = Organisation.objects.create(name="Bench CPAM", kind=OrganisationKind.CPAM, branch=Branch.MALADIE)
+    other = Organisation.objects.create(name="Bench CPAM 2", kind=OrganisationKind.CPAM, branch=Branch.MALADIE)
+    president = Person.objects.create(
+        first_name="P", last_name="Bench", organisation=other, jury_role=JuryRole.PRESIDENT
+    )
+    representative = Person.objects.create(
+        first_name="R", last_name="Bench", organisation=other, jury_role=JuryRole.REPRESENTATIVE
+    )
+    session = CertificationSession.objects.create(
+        certification=certification,
+        name="Bench",
+        starts_on=datetime.date(2026, 1, 5),
+        ends_on=datetime.date(2026, 1, 30),
+        place="Paris",
+    )
+    user = get_user_model().objects.create_user("bench-certificates", password=PASSWORD)
+    user.groups.add(Group.objects.get(name=NATIONAL_JURY))
+    deliberation = Deliberation.objects.create(
+        title="Bench", held_on=datetime.date(2026, 2, 1), members_present="Bench", president=user
+    )
+    deliberation.sessions.add(session)
+    deliberation.members.add(user)
+    add_signed_files(deliberation, session, organisation, president, representative, count * 3 // 2)  # 2 in 3
+    return evaluation_services.sign_deliberation(deliberation, user, PASSWORD)
+
+
+def _peak_of_a_batch(certification, count, issued, shared):
+    """Run in a new child process: a signed deliberation giving `issued` certificates, of which the
+    first `count` are produced through the production path (numbered by start_issuing, then
+    produce_batch_now for each batch, as the workers do), in a transaction rolled back, files in a
+    temporary folder. Every child makes the same data, which leave memory behind; the child's peak
+    resident memory (ru_maxrss) is reset once they are made, so that it is the batches' own.
+    Not `shared`: a new font configuration per render, as before."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    media = tempfile.mkdtemp(prefix="bench-certificates-media-")
+    outcome = {}
+    fonts = mock.patch.object(pdf, "font_config", pdf.font_config if shared else FontConfiguration)
+    try:
+        # DEBUG off as in production: with it, Django keeps the last 9,000 queries' SQL in memory.
+        with override_settings(MEDIA_ROOT=media, DEBUG=False), fonts, transaction.atomic():
+            run = services.start_issuing(_signed_deliberation(certification, issued))
+            ids = list(
+                Certificate.objects.filter(deliberation=run.deliberation).order_by("pk").values_list("pk", flat=True)
+            )
+            assert len(ids) == issued, len(ids)
+            gc.collect()
+            Path("/proc/self/clear_refs").write_text("5")  # resets the peak (Linux)
+            outcome["before"] = _resident_kib()
+            start = time.perf_counter()
+            for first in range(0, count, services.BATCH_SIZE):
+                services.produce_batch_now(run.pk, ids[first : min(first + services.BATCH_SIZE, count)])
+            outcome["seconds"] = time.perf_counter() - start
+            outcome["peak"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            run.refresh_from_db()
+            assert run.done == count, run.done
+            raise Rollback
+    except Rollback:
+        pass
+    finally:
+        shutil.rmtree(media, ignore_errors=True)
+    return outcome
+
+
+def _resident_kib():
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise CommandError("VmRSS absent de /proc/self/status")
+
+
 class Command(BaseCommand):
     help = (
         "Mesure le coût d'un certificat (HTML et QR, rendu, signature, stockage) contre un rendu WeasyPrint nu "
-        "du même HTML, puis le débit d'un lot avec 1 et 2 processus de travail. N'écrit rien en base."
+        "du même HTML ; le rendu avec une configuration de polices neuve à chaque fois (avant) et partagée "
+        "(maintenant) ; la mémoire de pointe d'un lot de 500 puis de 2 000 certificats par le chemin de "
+        "production, chacun dans un processus neuf (données créées puis annulées, rien n'est gardé) ; puis le "
+        "débit d'un lot avec 1 et 2 processus de travail."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--count", type=int, default=500, help="certificats du lot (défaut : 500)")
+        parser.add_argument("--count", type=int, default=500, help="certificats du lot de débit (défaut : 500)")
         parser.add_argument("--repeat", type=int, default=20, help="mesures par étape (médiane)")
+        parser.add_argument("--renders", type=int, default=50, help="rendus de chaque sorte (défaut : 50)")
+        parser.add_argument(
+            "--memory-before",
+            action="store_true",
+            help="mesure aussi la mémoire de pointe avec une configuration de polices neuve à chaque rendu (avant)",
+        )
+        parser.add_argument(
+            "--memory-sizes",
+            type=int,
+            nargs="*",
+            default=[500, 2000],
+            help="tailles des lots dont la mémoire de pointe est mesurée (défaut : 500 2000 ; rien : aucun)",
+        )
 
-    def handle(self, *args, count, repeat, **options):
+    def handle(self, *args, count, repeat, renders, memory_sizes, memory_before, **options):
         certification = Certification.objects.filter(code="GC").order_by("-version__date").first()
         if certification is None:
             raise CommandError("Chargez d'abord le référentiel : python manage.py load_referentials")
@@ -71,10 +184,18 @@ class Command(BaseCommand):
         STATE["parts"] = list(STATE["bloc"].competences.order_by("order"))
         STATE["directory"] = Path(tempfile.mkdtemp(prefix="bench-certificates-"))
         signing.signer()  # loaded once per process, as in a worker
+        logging.getLogger("certificates").setLevel(logging.WARNING)  # not a line per certificate
+        context = multiprocessing.get_context("fork")
+        # First, while this process has rendered nothing: each child starts from the same memory.
+        for shared in (True, False) if memory_before else (True,):
+            if memory_sizes:
+                self._memory(context, certification, memory_sizes, shared)
 
         certificate = _certificate(1)
         url = services.verify_url(certificate)
         html = services.certificate_html(certificate, STATE["parts"])
+        if renders:
+            self._font_configuration(html, renders)
         pdf = html_to_pdf(html)
         signed = signing.sign_pdf(pdf, reason=certificate.number)
         path = STATE["directory"] / "sample.pdf"
@@ -98,7 +219,6 @@ class Command(BaseCommand):
         self.stdout.write(f"  {'rendu nu du même HTML':<24} {bare_ms:8.1f}   rapport : {whole_ms / bare_ms:.2f}")
 
         connections.close_all()
-        context = multiprocessing.get_context("fork")
         throughput = {}
         for workers in (1, 2):
             start = time.perf_counter()
@@ -112,3 +232,39 @@ class Command(BaseCommand):
                 f"{throughput[workers]:5.1f} certificats/s, {elapsed * 1000 / count:5.1f} ms par certificat"
             )
         self.stdout.write(f"Gain de 2 processus sur 1 : {throughput[2] / throughput[1]:.2f}x")
+        shutil.rmtree(STATE["directory"], ignore_errors=True)
+
+    def _font_configuration(self, html, renders):
+        """The same HTML rendered `renders` times each way, alternately so that noise hits both alike."""
+        html_to_pdf(html)  # the shared configuration made once, as a worker's first certificate does
+        timings = {"new": 0.0, "shared": 0.0}
+        for _ in range(renders):
+            for way, render in (("new", _render_with_a_new_font_configuration), ("shared", html_to_pdf)):
+                start = time.perf_counter()
+                render(html)
+                timings[way] += time.perf_counter() - start
+        new, shared = (timings[way] * 1000 / renders for way in ("new", "shared"))
+        self.stdout.write(f"Rendu d'un certificat, moyenne sur {renders} rendus de chaque sorte (ms) :")
+        self.stdout.write(f"  {'polices neuves à chaque rendu (avant)':<40} {new:8.1f}")
+        self.stdout.write(f"  {'polices partagées (maintenant)':<40} {shared:8.1f}   rapport : {shared / new:.2f}")
+
+    def _memory(self, context, certification, sizes, shared):
+        connections.close_all()  # each child opens its own connection
+        results = []
+        for size in sizes:
+            with context.Pool(1) as pool:  # a new process for each size
+                outcome = pool.apply(_peak_of_a_batch, (certification, size, max(sizes), shared))
+            results.append((size, outcome))
+        fonts = "polices partagées (maintenant)" if shared else "polices neuves à chaque rendu (avant)"
+        self.stdout.write(f"Mémoire de pointe d'un lot, chemin de production, processus neuf par taille, {fonts} :")
+        self.stdout.write(f"  {'certificats':>11} {'au départ (Mio)':>15} {'pointe (Mio)':>13} {'s':>7} {'rapport':>8}")
+        base = results[0][1]["peak"]
+        for size, outcome in results:
+            self.stdout.write(
+                f"  {size:>11} {outcome['before'] / 1024:>15.1f} {outcome['peak'] / 1024:>13.1f} "
+                f"{outcome['seconds']:>7.1f} {outcome['peak'] / base:>7.2f}x"
+            )
+        self.stdout.write(
+            f"  (chaque processus fait la même délibération de {max(sizes)} certificats et en produit le nombre dit ; "
+            f"rapport : pointe divisée par celle à {results[0][0]} certificats ; but : 1,10x au plus)"
+        )
