@@ -197,4 +197,5 @@ class IssuingRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         output.seek(0)
         return FileResponse(output, as_attachment=True, filename=services.archive_name(run))
 
+
 import cqp_site.audit_admin  # noqa: E402,F401  the audit trail's lists, once the audited apps' admins exist

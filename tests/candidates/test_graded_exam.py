@@ -8,8 +8,8 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
-from candidates.demo import PASSWORD
 from candidates.admin import SESSION_EXAMS_SHOWN
+from candidates.demo import PASSWORD
 from candidates.models import Candidate, CertificationSession, Exam
 from cqp_site.frozen import FrozenError
 from evaluations import services
@@ -136,7 +136,9 @@ def test_the_session_page_makes_the_same_queries_for_any_number_of_exams(
     client.login(username="gestionnaire", password=PASSWORD)
     session = signed_exam.session
     for _ in range(SESSION_EXAMS_SHOWN + 10):  # more exams than the page shows
-        candidate = CandidateFactory(organisation=signed_exam.candidate.organisation, certification=session.certification)
+        candidate = CandidateFactory(
+            organisation=signed_exam.candidate.organisation, certification=session.certification
+        )
         ExamFactory(
             session=session,
             candidate=candidate,
