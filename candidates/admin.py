@@ -95,13 +95,26 @@ class JuryMemberAdmin(PersonAdmin):
 
 
 class AttestationInline(admin.TabularInline):
+    """The carnet de suivi: one row per competence attested. The competences (a few dozen) are read once
+    for every row's list, where an autocomplete would query once per row."""
+
     model = CompetenceAttestation
     extra = 0
     fields = ["competence", "tutor_attested_on", "manager_attested_on"]
-    autocomplete_fields = ["competence"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("competence__bloc")
+        return super().get_queryset(request).select_related("candidate", "competence__bloc")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "competence":
+            if not hasattr(request, "_competence_choices"):
+                field.queryset = field.queryset.select_related("bloc__version").order_by(
+                    "bloc__version", "bloc__code", "order"
+                )
+                request._competence_choices = list(field.choices)
+            field.choices = request._competence_choices
+        return field
 
 
 class SignedRecordMixin:

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from candidates.models import Candidate, Exam
 from candidates.roles import NATIONAL_JURY, PROFESSIONAL_JURY, UCANSS_ADMINISTRATORS
+from referentials.models import Competence
 
 from .factories import CandidateFactory, ExamFactory, PersonFactory, SessionFactory
 
@@ -114,6 +115,22 @@ def test_list_pages_make_the_same_queries_for_2_or_22_rows(
     SessionFactory.create_batch(5, certification=world.gc)
     with django_assert_num_queries(queries):
         assert ucanss_admin.get(url).status_code == 200
+
+
+def test_a_candidates_page_makes_the_same_queries_for_1_or_12_attestations(
+    ucanss_admin, world, django_assert_num_queries
+):
+    competences = list(Competence.objects.filter(bloc__version=world.version).order_by("pk")[:12])
+    url = reverse("admin:candidates_candidate_change", args=[world.candidate.pk])
+    world.candidate.attestations.create(competence=competences[0], tutor_attested_on="2025-03-01")
+    ucanss_admin.get(url)  # the process's caches (content types) warm, as in service
+    with django_assert_num_queries(15):
+        assert ucanss_admin.get(url).status_code == 200
+    for competence in competences[1:]:
+        world.candidate.attestations.create(competence=competence, manager_attested_on="2025-03-02")
+    with django_assert_num_queries(15):
+        content = ucanss_admin.get(url).content.decode()
+    assert content.count('name="attestations-') >= 12 * 3
 
 
 def test_candidate_list_shows_progress_counted_across_both_cqps(ucanss_admin, world):
