@@ -1,10 +1,12 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from candidates.admin import SessionFilter
+from candidates.models import CertificationSession
 from candidates.roles import NATIONAL_JURY
 from cqp_site.admin import ReadOnlyAdminMixin, related_count
 from cqp_site.admin_guards import GuardedAdminMixin
@@ -105,6 +107,14 @@ class DeliberationAdmin(GuardedAdminMixin, BackgroundResultsExportMixin, admin.M
             .annotate(file_total=related_count(CandidateFile.objects, "deliberation"))
         )
 
+    def get_object(self, request, object_id, from_field=None):
+        """With its sessions and their CQP read at once: a signed deliberation shows them as text."""
+        deliberation = super().get_object(request, object_id, from_field)
+        if deliberation is not None:
+            sessions = CertificationSession.objects.select_related("certification")
+            prefetch_related_objects([deliberation], Prefetch("sessions", queryset=sessions))
+        return deliberation
+
     @admin.action(description=_("Délivrer les certificats (CCP et CQP) des délibérations signées"))
     def issue_certificates(self, request, queryset):
         from certificates import services as certificate_services
@@ -131,6 +141,8 @@ class DeliberationAdmin(GuardedAdminMixin, BackgroundResultsExportMixin, admin.M
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "members":
             kwargs["queryset"] = national_jury_accounts()
+        if db_field.name == "sessions":  # each named with its CQP: read with them
+            kwargs["queryset"] = CertificationSession.objects.select_related("certification")
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def has_change_permission(self, request, obj=None):

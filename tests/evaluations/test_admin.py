@@ -7,8 +7,10 @@ from django.urls import reverse
 from candidates.demo import PASSWORD
 from evaluations import selectors, services
 from evaluations.models import Grid
+from tests.candidates.factories import SessionFactory
 
 from .conftest import exam_of
+from .test_deliberations import SPRING, deliberation_for, run_exam, user
 
 pytestmark = pytest.mark.django_db
 
@@ -48,3 +50,21 @@ def test_a_grid_is_read_only_in_the_admin(gestionnaire):
     )
     grid.refresh_from_db()
     assert (grid.status, grid.revision) == ("draft", 1)
+
+
+def test_a_deliberations_page_makes_the_same_queries_whatever_the_sessions(gestionnaire, django_assert_num_queries):
+    for exam in (exam_of("Martin", "GRU"), exam_of("Martin", "MDR"), exam_of("Fontaine", "GRU")):
+        run_exam(exam)
+    open_one = deliberation_for(SPRING)
+    signed = deliberation_for(SPRING, "CQP COS — session d'hiver")
+    services.add_ready_files(signed, user("jpn"))
+    services.sign_deliberation(signed, user("jpn"), PASSWORD)
+    urls = [reverse("admin:evaluations_deliberation_change", args=[d.pk]) for d in (open_one, signed)]
+    gestionnaire.get(urls[0])  # the process's caches (content types) warm, as in service
+    with django_assert_num_queries(13):  # the form lists every session to choose from
+        assert gestionnaire.get(urls[0]).status_code == 200
+    with django_assert_num_queries(10):  # signed: its 2 sessions shown as text
+        assert "session d&#x27;hiver (COS)" in gestionnaire.get(urls[1]).content.decode()
+    SessionFactory.create_batch(5, certification=signed.sessions.first().certification)
+    with django_assert_num_queries(13):
+        assert gestionnaire.get(urls[0]).status_code == 200
