@@ -75,13 +75,16 @@ class Command(BaseCommand):
                 scheduled_at=timezone.now() - datetime.timedelta(days=1), place="Salle 1",
                 president=president, representative=representative,
             )  # fmt: skip
+        members = []
         for number in range(1, national + 1):
             user = User.objects.create_user(f"charge.jpn.{number}", password=PASSWORD, first_name="JPN")
             user.groups.add(national_group)
+            members.append(user)
         deliberation = Deliberation.objects.create(
             title="Délibération de charge", held_on=today, members_present="Charge", president=user
         )
         deliberation.sessions.add(session)
+        deliberation.members.add(*members)  # only the members reach it
         add_signed_files(deliberation, session, home, president, representative, files, start=jury)
         self.stdout.write(
             f"Prêt : {jury} membres de jury (charge.jury.N), {national} du jury national (charge.jpn.N), "
