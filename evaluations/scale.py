@@ -50,7 +50,7 @@ from certificates.models import Certificate
 from certificates.services import number_certificates
 from referentials.models import Certification, ExamKind
 
-from . import grids, rules, selectors, statistics
+from . import grids, rules, selectors, services, statistics
 from .models import (
     BlocAssessment,
     BlocDecision,
@@ -529,30 +529,10 @@ class Builder:
                 Grid.objects.bulk_create(grids_, batch_size=BATCH)
                 for g in chunk:
                     grid, state, exam = g.grid, g.state, g.exam
-                    for bloc in g.layout.blocs:
-                        for competence in bloc.competences:
-                            marks.extend(
-                                CriterionMark(grid=grid, criterion_id=c.id, validated=state[c.key])
-                                for c in competence.criteria
-                            )
-                            competences.append(
-                                CompetenceAssessment(
-                                    grid=grid,
-                                    competence_id=competence.id,
-                                    comment=state[competence.comment_key],
-                                    presented=bool(state.get(competence.presented_key)),
-                                    discussed=bool(state.get(competence.discussed_key)),
-                                )
-                            )
-                        blocs.append(
-                            BlocAssessment(
-                                grid=grid,
-                                bloc_id=bloc.id,
-                                verdict=state[bloc.verdict_key],
-                                opinion=state[bloc.opinion_key],
-                                recommendations=state[bloc.recommendations_key],
-                            )
-                        )
+                    grid_marks, grid_competences, grid_blocs = services.grid_rows(grid, g.layout, state)
+                    marks.extend(grid_marks)
+                    competences.extend(grid_competences)
+                    blocs.extend(grid_blocs)
                     president, representative = exam.president.account, exam.representative.account
                     saved_at = exam.scheduled_at + datetime.timedelta(hours=1)
                     for action, user, at in (

@@ -118,8 +118,8 @@ def save_grid(exam, user, values: dict, base_revision: int) -> SaveResult:
     return SaveResult(True, mine, grid.revision, (), merged_from)
 
 
-def _write_state(grid, layout, state):
-    """Upsert every row of the grid: three statements, whatever the size of the bloc."""
+def grid_rows(grid, layout, state):
+    """The rows that hold a grid's state: its marks, competence and bloc assessments."""
     marks, competences, blocs = [], [], []
     for bloc in layout.blocs:
         for competence in bloc.competences:
@@ -145,6 +145,12 @@ def _write_state(grid, layout, state):
                 recommendations=state[bloc.recommendations_key],
             )
         )
+    return marks, competences, blocs
+
+
+def _write_state(grid, layout, state):
+    """Upsert every row of the grid: three statements, whatever the size of the bloc."""
+    marks, competences, blocs = grid_rows(grid, layout, state)
     CriterionMark.objects.bulk_create(
         marks, update_conflicts=True, unique_fields=["grid", "criterion"], update_fields=["validated"]
     )
