@@ -24,14 +24,14 @@ from .models import (
 )
 
 
-def add_signed_files(deliberation, session, organisation, president, representative, count, *, start=0):
-    """`count` candidates of `organisation` on `session`'s CQP, each with a signed GRU grid before
-    the deliberation: validated for two candidates in three, with the opinion given."""
+def _gru_exams(session, organisation, president, representative, count, *, start, name):
+    """`count` candidates of `organisation` on `session`'s CQP (last names `name` and a number), each
+    with a GRU exam on the session's first day before this jury."""
     certification = session.certification
     gru = certification.blocs.get(code="GRU")
     candidates = Candidate.objects.bulk_create(
         Candidate(
-            last_name=f"Candidat{start + n:05d}",
+            last_name=f"{name}{start + n:05d}",
             first_name="Test",
             birth_date=datetime.date(1980, 1, 1) + datetime.timedelta(days=start + n),
             organisation=organisation,
@@ -43,7 +43,7 @@ def add_signed_files(deliberation, session, organisation, president, representat
         for n in range(count)
     )
     when = timezone.make_aware(datetime.datetime.combine(session.starts_on, datetime.time(9)))
-    exams = Exam.objects.bulk_create(
+    return Exam.objects.bulk_create(
         Exam(
             session=session,
             candidate=candidate,
@@ -56,6 +56,15 @@ def add_signed_files(deliberation, session, organisation, president, representat
         )
         for candidate in candidates
     )
+
+
+def add_signed_files(deliberation, session, organisation, president, representative, count, *, start=0):
+    """`count` candidates of `organisation` on `session`'s CQP, each with a signed GRU grid before
+    the deliberation: validated for two candidates in three, with the opinion given."""
+    exams = _gru_exams(session, organisation, president, representative, count, start=start, name="Candidat")
+    candidates = [exam.candidate for exam in exams]
+    certification = session.certification
+    gru = certification.blocs.get(code="GRU")
     grids = Grid.objects.bulk_create(
         Grid(exam=exam, status=GridStatus.SIGNED, revision=1, signed_at=timezone.now(), digest="0" * 64)
         for exam in exams
@@ -92,36 +101,9 @@ def add_ready_exams(session, organisation, president, representative, count, *, 
     """`count` candidates on `session`'s CQP, each with a GRU exam whose grid has every criterion
     marked (one candidate in four misses the competences' threshold) and the jury's favourable
     opinion: signed, so ready to be put before a deliberation, or only submitted (`signed=False`)."""
-    certification = session.certification
-    gru = certification.blocs.get(code="GRU")
+    exams = _gru_exams(session, organisation, president, representative, count, start=start, name="Pret")
+    gru = session.certification.blocs.get(code="GRU")
     criteria = list(Criterion.objects.filter(competence__bloc=gru).order_by("competence__order", "order"))
-    candidates = Candidate.objects.bulk_create(
-        Candidate(
-            last_name=f"Pret{start + n:05d}",
-            first_name="Test",
-            birth_date=datetime.date(1980, 1, 1) + datetime.timedelta(days=start + n),
-            organisation=organisation,
-            certification=certification,
-            route=Route.TRAINING,
-            pass_validated_on=datetime.date(2024, 1, 1),
-            premss_validated_on=datetime.date(2024, 1, 1),
-        )
-        for n in range(count)
-    )
-    when = timezone.make_aware(datetime.datetime.combine(session.starts_on, datetime.time(9)))
-    exams = Exam.objects.bulk_create(
-        Exam(
-            session=session,
-            candidate=candidate,
-            bloc=gru,
-            kind=ExamKind.OBSERVATION,
-            scheduled_at=when,
-            place="Salle 1",
-            president=president,
-            representative=representative,
-        )
-        for candidate in candidates
-    )
     now = timezone.now()
     grids = Grid.objects.bulk_create(
         Grid(exam=exam, status=GridStatus.SUBMITTED, revision=1, submitted_at=now) for exam in exams
