@@ -5,10 +5,24 @@ here is used by the application itself.
 """
 
 import datetime
+from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from candidates.models import Candidate, Exam, Route
+from candidates.models import (
+    Branch,
+    Candidate,
+    CertificationSession,
+    Exam,
+    JuryRole,
+    Organisation,
+    OrganisationKind,
+    Person,
+    Route,
+)
+from candidates.roles import NATIONAL_JURY
 from referentials.models import Criterion, ExamKind
 
 from .models import (
@@ -16,6 +30,7 @@ from .models import (
     BlocDecision,
     CandidateFile,
     CriterionMark,
+    Deliberation,
     FileOutcome,
     Grid,
     GridStatus,
@@ -124,3 +139,46 @@ def add_ready_exams(session, organisation, president, representative, count, *, 
             status=GridStatus.SIGNED, signed_at=now, digest="0" * 64
         )
     return exams
+
+
+@dataclass
+class BenchWorld:
+    """An open deliberation on a session of its own, with a jury pair and a member who presides it."""
+
+    deliberation: Deliberation
+    user: object  # the national jury member presiding, whose password is `password`
+    session: CertificationSession
+    organisation: Organisation  # the candidates'
+    president: Person
+    representative: Person
+
+    @property
+    def jury(self):
+        """What add_signed_files and add_ready_exams take after the deliberation."""
+        return self.session, self.organisation, self.president, self.representative
+
+
+def bench_world(certification, username, password) -> BenchWorld:
+    organisation = Organisation.objects.create(name="Bench CPAM", kind=OrganisationKind.CPAM, branch=Branch.MALADIE)
+    other = Organisation.objects.create(name="Bench CPAM 2", kind=OrganisationKind.CPAM, branch=Branch.MALADIE)
+    president = Person.objects.create(
+        first_name="P", last_name="Bench", organisation=other, jury_role=JuryRole.PRESIDENT
+    )
+    representative = Person.objects.create(
+        first_name="R", last_name="Bench", organisation=other, jury_role=JuryRole.REPRESENTATIVE
+    )
+    session = CertificationSession.objects.create(
+        certification=certification,
+        name="Bench",
+        starts_on=datetime.date(2026, 1, 5),
+        ends_on=datetime.date(2026, 1, 30),
+        place="Paris",
+    )
+    user = get_user_model().objects.create_user(username, password=password)
+    user.groups.add(Group.objects.get(name=NATIONAL_JURY))
+    deliberation = Deliberation.objects.create(
+        title="Bench", held_on=datetime.date(2026, 2, 1), members_present="Bench", president=user
+    )
+    deliberation.sessions.add(session)
+    deliberation.members.add(user)
+    return BenchWorld(deliberation, user, session, organisation, president, representative)

@@ -11,20 +11,17 @@ import time
 from pathlib import Path
 from unittest import mock
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections, transaction
 from django.test.utils import override_settings
 
-from candidates.models import Branch, Candidate, CertificationSession, JuryRole, Organisation, OrganisationKind, Person
-from candidates.roles import NATIONAL_JURY
+from candidates.models import Candidate
 from certificates import services, signing
 from certificates.models import Certificate, CertificateKind
 from cqp_site import pdf
 from cqp_site.pdf import html_to_pdf
 from evaluations import services as evaluation_services
-from evaluations.benchmark import add_signed_files
+from evaluations.benchmark import add_signed_files, bench_world
 from evaluations.models import Deliberation
 from referentials.models import Certification
 
@@ -78,30 +75,9 @@ def _median_ms(function, repeat):
 
 def _signed_deliberation(certification, count):
     """A signed deliberation giving `count` CCP GRU, made as the tests make theirs."""
-    organisation = Organisation.objects.create(name="Bench CPAM", kind=OrganisationKind.CPAM, branch=Branch.MALADIE)
-    other = Organisation.objects.create(name="Bench CPAM 2", kind=OrganisationKind.CPAM, branch=Branch.MALADIE)
-    president = Person.objects.create(
-        first_name="P", last_name="Bench", organisation=other, jury_role=JuryRole.PRESIDENT
-    )
-    representative = Person.objects.create(
-        first_name="R", last_name="Bench", organisation=other, jury_role=JuryRole.REPRESENTATIVE
-    )
-    session = CertificationSession.objects.create(
-        certification=certification,
-        name="Bench",
-        starts_on=datetime.date(2026, 1, 5),
-        ends_on=datetime.date(2026, 1, 30),
-        place="Paris",
-    )
-    user = get_user_model().objects.create_user("bench-certificates", password=PASSWORD)
-    user.groups.add(Group.objects.get(name=NATIONAL_JURY))
-    deliberation = Deliberation.objects.create(
-        title="Bench", held_on=datetime.date(2026, 2, 1), members_present="Bench", president=user
-    )
-    deliberation.sessions.add(session)
-    deliberation.members.add(user)
-    add_signed_files(deliberation, session, organisation, president, representative, count * 3 // 2)  # 2 in 3
-    return evaluation_services.sign_deliberation(deliberation, user, PASSWORD)
+    world = bench_world(certification, "bench-certificates", PASSWORD)
+    add_signed_files(world.deliberation, *world.jury, count * 3 // 2)  # a CCP for 2 files in 3
+    return evaluation_services.sign_deliberation(world.deliberation, world.user, PASSWORD)
 
 
 def _peak_of_a_batch(certification, count, issued, shared):

@@ -1,20 +1,14 @@
-import datetime
 import statistics
 import time
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test.client import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from candidates.models import Branch, CertificationSession, JuryRole, Organisation, OrganisationKind, Person
-from candidates.roles import NATIONAL_JURY
 from cqp_site.database import check_constraints_at_once
 from evaluations import national_views, services
-from evaluations.benchmark import add_ready_exams, add_signed_files
-from evaluations.models import Deliberation
+from evaluations.benchmark import add_ready_exams, add_signed_files, bench_world
 from referentials.models import Certification
 
 PASSWORD = "bench-deliberation-password"
@@ -51,9 +45,9 @@ class Command(BaseCommand):
             try:
                 with transaction.atomic():
                     check_constraints_at_once()
-                    deliberation, view = self._world(certification)
-                    add_ready_exams(*view["world"], size)
-                    user = view["user"]
+                    world = bench_world(certification, "bench-jpn", PASSWORD)
+                    deliberation, user = world.deliberation, world.user
+                    add_ready_exams(*world.jury, size)
                     timings = [
                         self._timed(services.add_ready_files, deliberation, user),
                         self._timed(services.sign_deliberation, deliberation, user, PASSWORD),
@@ -91,12 +85,12 @@ class Command(BaseCommand):
         results = []
         try:
             with transaction.atomic():
-                deliberation, view = self._world(certification)
+                world = bench_world(certification, "bench-jpn", PASSWORD)
                 done = 0
                 for size in sorted(sizes):
-                    add_signed_files(deliberation, *view["world"], size - done, start=done)
+                    add_signed_files(world.deliberation, *world.jury, size - done, start=done)
                     done = size
-                    results.append((size, *self._measure(view, deliberation, repeat)))
+                    results.append((size, *self._measure(world.user, world.deliberation, repeat)))
                 raise Rollback
         except Rollback:
             pass
@@ -113,37 +107,12 @@ class Command(BaseCommand):
             f"(rapport : temps divisé par celui à {base_size} dossiers ; la page montre 50 dossiers à la fois)"
         )
 
-    def _world(self, certification):
-        organisation = Organisation.objects.create(name="Bench CPAM", kind=OrganisationKind.CPAM, branch=Branch.MALADIE)
-        other = Organisation.objects.create(name="Bench CPAM 2", kind=OrganisationKind.CPAM, branch=Branch.MALADIE)
-        president = Person.objects.create(
-            first_name="P", last_name="Bench", organisation=other, jury_role=JuryRole.PRESIDENT
-        )
-        representative = Person.objects.create(
-            first_name="R", last_name="Bench", organisation=other, jury_role=JuryRole.REPRESENTATIVE
-        )
-        session = CertificationSession.objects.create(
-            certification=certification,
-            name="Bench",
-            starts_on=datetime.date(2026, 1, 5),
-            ends_on=datetime.date(2026, 1, 30),
-            place="Paris",
-        )
-        user = get_user_model().objects.create_user("bench-jpn", password=PASSWORD)
-        user.groups.add(Group.objects.get(name=NATIONAL_JURY))
-        deliberation = Deliberation.objects.create(
-            title="Bench", held_on=datetime.date(2026, 2, 1), members_present="Bench", president=user
-        )
-        deliberation.sessions.add(session)
-        deliberation.members.add(user)
-        return deliberation, {"user": user, "world": (session, organisation, president, representative)}
-
-    def _measure(self, view, deliberation, repeat):
+    def _measure(self, user, deliberation, repeat):
         factory = RequestFactory()
         timings, queries = [], 0
         for _ in range(repeat):
             request = factory.get(f"/jury-national/deliberations/{deliberation.pk}/")
-            request.user = view["user"]
+            request.user = user
             with CaptureQueriesContext(connection) as captured:
                 start = time.perf_counter()
                 response = national_views.deliberation(request, pk=deliberation.pk)
