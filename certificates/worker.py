@@ -14,6 +14,7 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from cqp_site.security import purge_login_records
+from outputs.services import purge_expired
 
 from . import services
 from .models import WorkerHeartbeat
@@ -127,10 +128,12 @@ class Heartbeat(threading.Thread):
                 self.beat()
                 recover()
                 if purged_at is None or time.monotonic() - purged_at > PURGE_EVERY_SECONDS:
-                    # What django-axes keeps of failed logins goes after its retention (daily, by any worker).
+                    # What django-axes keeps of failed logins, and the background outputs (exports of
+                    # personal data among them), go after their retention (daily, by any worker).
                     purged = purge_login_records()
-                    purged_at = time.monotonic()
                     logger.info("login records past their retention purged: %s", purged)
+                    logger.info("background outputs past their retention purged: %s", purge_expired())
+                    purged_at = time.monotonic()
             except Exception:  # a broken database for a while must not end the heartbeat for good
                 logger.exception("worker heartbeat failed")
             self.stopping.wait(settings.WORKER_HEARTBEAT_SECONDS)
