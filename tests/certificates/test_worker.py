@@ -114,7 +114,10 @@ def test_a_killed_worker_s_task_is_taken_up_again_by_the_next_worker(two_hundred
 
     with open(tmp_path / "worker.log", "w") as log:
         worker = start_worker(log)
-        wait_for(lambda: produced() >= 30, 120, "30 certificates")
+        # A batch's certificates are written together at its end: kill once a batch is done and the
+        # next one is under way (its task running), so that one is left behind.
+        running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
+        wait_for(lambda: produced() >= 30 and running.exists(), 120, "30 certificates and a batch under way")
         worker.kill()
         worker.wait(timeout=10)
         assert DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).count() == 1  # left behind
