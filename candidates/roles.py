@@ -10,7 +10,7 @@ NATIONAL_JURY = "Membres du jury paritaire national"
 JURY_GROUPS = (PROFESSIONAL_JURY, NATIONAL_JURY)
 
 # The apps an Ucanss administrator manages in full in the admin.
-ADMINISTERED_APPS = ("referentials", "candidates", "evaluations", "certificates", "pghistory")
+ADMINISTERED_APPS = ("referentials", "candidates", "evaluations", "certificates", "pghistory", "outbox")
 
 DESCRIPTIONS = {
     UCANSS_ADMINISTRATORS: _("Préparent et suivent les sessions dans l'administration."),

@@ -14,6 +14,7 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from cqp_site.security import purge_login_records
+from outbox import services as outbox_services
 from outputs.services import purge_expired
 
 from . import services
@@ -127,6 +128,7 @@ class Heartbeat(threading.Thread):
                 close_old_connections()
                 self.beat()
                 recover()
+                outbox_services.send_due()  # queues the sending of the messages now due; a task sends them
                 if purged_at is None or time.monotonic() - purged_at > PURGE_EVERY_SECONDS:
                     # What django-axes keeps of failed logins, and the background outputs (exports of
                     # personal data among them), go after their retention (daily, by any worker).

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "evaluations",
     "certificates",
     "outputs",
+    "outbox",
 ]
 
 MIDDLEWARE = [
@@ -316,12 +317,15 @@ LOGGING = logging_config(env("LOG_FORMAT", "text"), env("LOG_LEVEL", "INFO"))
 
 # Mail. Server errors go to ADMINS ("Nom <adresse>, ..."), when set, through the SMTP server below.
 ADMINS = getaddresses([env("ADMINS", "")]) if env("ADMINS") else []
+# The messages of the outbox (outbox/) go through Django's SMTP backend. Without EMAIL_HOST, the demo
+# (DEBUG) writes them to files under var/mails (one file per sending run) instead.
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend"
-    if env("EMAIL_HOST")
-    else "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend"
+    if DEBUG and not env("EMAIL_HOST")
+    else "django.core.mail.backends.smtp.EmailBackend",
 )
+EMAIL_FILE_PATH = Path(env("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mails")))
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(env("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
@@ -332,6 +336,10 @@ EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Certification CQP Ucanss <ne-pas-repondre@ucanss.fr>")
 SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 EMAIL_SUBJECT_PREFIX = "[Certification CQP] "
+# The outbox: the Reply-To of its messages (none by default: the sender does not read replies), and how
+# many failed attempts make a message failed (retried after 1 min, 5 min, 30 min, 2 h, then every 6 h).
+OUTBOX_REPLY_TO = env("OUTBOX_REPLY_TO", "")
+OUTBOX_MAX_ATTEMPTS = int(env("OUTBOX_MAX_ATTEMPTS", "8"))
 
 # Health (/sante/): a worker is taken for lost when its heartbeat is older than this; the signing
 # certificate is reported expiring this many days before its end.
