@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "certificates",
     "outputs",
     "outbox",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -160,6 +161,11 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# How long a link to choose a password works (accounts/): a reset asked for at the login page, and an
+# invitation to a new account. One setting for both, as Django's token generator has: 3 days (Django's
+# default), so that an invitation sent on a Friday still works on Monday. The link works once (its token is
+# bound to the password's hash and the last login), so a used link left in a mailbox opens nothing.
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 
 LANGUAGE_CODE = "fr-fr"
 LANGUAGES = [("fr", "Français")]

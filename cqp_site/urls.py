@@ -19,6 +19,7 @@ urlpatterns = [
     path("connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("connexion/code/", login_code, name="login_code"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("accounts.urls")),
     path("", include("evaluations.urls")),
     path("", include("certificates.urls")),
     path("", include("outputs.urls")),

@@ -66,7 +66,15 @@ TABLE = {
     "outputs:progress": ("GET", {"pk": "output"}, (LOGIN, 404, 404, 200, 404)),
     "outputs:progress_json": ("GET", {"pk": "output"}, (LOGIN, 404, 404, 200, 404)),
     "outputs:download": ("GET", {"pk": "output"}, (LOGIN, 404, 404, 200, 404)),
+    # Passwords (accounts/): for anyone, signed in or not; a link whose token has expired or served says so.
+    "password_reset": ("GET", {}, (200, 200, 200, 200, 200)),
+    "password_reset_done": ("GET", {}, (200, 200, 200, 200, 200)),
+    "password_reset_confirm": ("GET", {"uidb64": "reset_uid", "token": "reset_token"}, (200, 200, 200, 200, 200)),
+    "password_reset_complete": ("GET", {}, (200, 200, 200, 200, 200)),
 }
+
+# A link to choose a password that no longer works (tests/test_accounts_mail.py follows a working one).
+RESET_LINK = {"reset_uid": "MQ", "reset_token": "cw5zqa-0123456789abcdef0123456789abcdef"}
 
 # The admin: Ucanss administrators only; jury members are sent to its login as anonymous visitors are.
 # Accounts, login attempts and the task queue are the superuser's.
@@ -117,6 +125,7 @@ def world(demo_exams, signing_certificate):
         file=file.pk,
         code=Certificate.objects.first().code,
         output=output.pk,
+        **RESET_LINK,
     )
 
 
