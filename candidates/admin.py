@@ -45,8 +45,8 @@ class SessionFilter(admin.RelatedFieldListFilter):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "branch", "candidate_count"]
-    list_filter = ["branch", "kind"]
+    list_display = ["name", "kind", "branch", "send_results_to_manager", "candidate_count"]
+    list_filter = ["branch", "kind", "send_results_to_manager"]
     search_fields = ["name"]
 
     def get_queryset(self, request):

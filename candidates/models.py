@@ -56,6 +56,15 @@ class Organisation(models.Model):
     name = models.CharField(_("nom"), max_length=150, unique=True)
     kind = models.CharField(_("type"), max_length=10, choices=OrganisationKind.choices)
     branch = models.CharField(_("branche"), max_length=20, choices=Branch.choices)
+    send_results_to_manager = models.BooleanField(
+        _("Envoyer une copie des résultats au manager"),
+        default=False,
+        help_text=_(
+            "Désactivé par défaut : les résultats d'un candidat sont des données personnelles qui le "
+            "concernent (RGPD). L'organisme, en tant qu'employeur, décide de l'activer après en avoir "
+            "informé ses salariés."
+        ),
+    )
 
     class Meta:
         verbose_name = _("organisme")

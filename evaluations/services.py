@@ -18,8 +18,9 @@ from candidates.models import AcquiredBloc, Candidate, CqpAward
 from candidates.roles import is_national_jury_member
 from cqp_site import security
 from cqp_site.database import check_constraints_at_once
+from outbox import services as outbox
 
-from . import grids, selectors, statistics
+from . import grids, messages, selectors, statistics
 from .models import (
     BlocAssessment,
     BlocDecision,
@@ -423,6 +424,7 @@ def sign_deliberation(deliberation, user, password) -> Deliberation:
     deliberation.signed_at = timezone.now()
     deliberation.digest = grids.digest(deliberation.pk, {"decisions": sorted(record)})
     deliberation.save(update_fields=["status", "signed_at", "digest"])
+    outbox.queue_many(messages.results_drafts(deliberation))
     statistics.count_signed_deliberation(deliberation)
     _log_once_committed(
         "deliberation_signed",

@@ -19,8 +19,9 @@ def user(username):
     return get_user_model().objects.get(username=username)
 
 
-def run_exam(exam, validated=True, verdict="favourable", only=None):
-    """Grade and sign an exam: every criterion `validated` (or, with `only`, validated in those blocs only)."""
+def run_exam(exam, validated=True, verdict="favourable", only=None, recommendations=""):
+    """Grade and sign an exam: every criterion `validated` (or, with `only`, validated in those blocs only),
+    with the professional jury's `recommendations` on each bloc."""
     layout = selectors.grid_layout(exam)
     state = layout.empty_state()
     for bloc in layout.blocs:
@@ -30,6 +31,7 @@ def run_exam(exam, validated=True, verdict="favourable", only=None):
             if bloc.oral_presentation:
                 state[competence.presented_key if position < 2 else competence.discussed_key] = True
         state[bloc.verdict_key] = verdict if only is None else ("favourable" if ok else "unfavourable")
+        state[bloc.recommendations_key] = recommendations
     services.save_grid(exam, user("president"), state, 0)
     services.submit_grid(exam, user("president"))
     for member in (exam.president, exam.representative):
