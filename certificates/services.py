@@ -30,8 +30,10 @@ from candidates.models import AcquiredBloc, CqpAward
 from cqp_site import logs
 from cqp_site.frozen import FrozenError
 from cqp_site.pdf import write_pdf
+from outbox.services import queue_many
 
 from . import signing
+from .messages import issued_drafts
 from .models import Certificate, CertificateKind, IssuingRun, NumberSequence
 
 BATCH_SIZE = 25  # certificates per task
@@ -130,7 +132,8 @@ def produce_pdf(certificate) -> bool:
     if certificate.pdf:
         return False
     store_pdf(certificate)
-    record_pdfs([certificate])
+    with transaction.atomic():  # the row and its message, or neither
+        record_pdfs([certificate])
     return True
 
 
@@ -156,7 +159,9 @@ def store_pdf(certificate, parts=None):
 
 
 def record_pdfs(certificates):
-    """The stored PDFs' names and digests written to their rows in one UPDATE.
+    """The stored PDFs' names and digests written to their rows in one UPDATE, and each holder's message
+    queued with them (one INSERT, `messages.issued_drafts`): only certificates whose PDF this write fills
+    are sent, so a run taken up again sends nothing twice. Call it in a transaction.
 
     The frozen layer refuses QuerySet.update() on certificates; this one only fills a PDF still empty,
     the one change a certificate allows once (PostgreSQL's trigger checks the same)."""
@@ -171,6 +176,7 @@ def record_pdfs(certificates):
     updated = rows.update(pdf=by_row(lambda c: c.pdf.name), sha256=by_row(lambda c: c.sha256))
     if updated != len(certificates):
         raise FrozenError(_("Un certificat a déjà son PDF : il ne change pas."))
+    queue_many(issued_drafts(certificates))
     for certificate in certificates:
         logger.info("certificate %s produced (id %s)", certificate.number, certificate.pk)
 

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.validators import validate_email
 from django.db import transaction
@@ -35,6 +36,9 @@ class Draft:
     kind: str
     html: str = ""
     attachments: Sequence[tuple[str, bytes, str]] = field(default=())
+    # Files already in the default storage (a certificate's PDF): (filename, storage name, mimetype), read
+    # when the message is sent rather than copied into the outbox.
+    stored_attachments: Sequence[tuple[str, str, str]] = field(default=())
     topic: str = ""
     candidate_id: int | None = None
     exam_id: int | None = None
@@ -103,6 +107,10 @@ def _message_of(draft):
         attachments=[
             {"filename": filename, "mimetype": mimetype, "content": base64.b64encode(content).decode("ascii")}
             for filename, content, mimetype in draft.attachments
+        ]
+        + [
+            {"filename": filename, "mimetype": mimetype, "stored": name}
+            for filename, name, mimetype in draft.stored_attachments
         ],
         message_id=new_message_id(),
         status=status,
@@ -207,7 +215,12 @@ def email_of(message, smtp=None):
     if message.html:
         email.attach_alternative(message.html, "text/html")
     for attachment in message.attachments:
-        email.attach(attachment["filename"], base64.b64decode(attachment["content"]), attachment["mimetype"])
+        if "stored" in attachment:
+            with default_storage.open(attachment["stored"], "rb") as stored:
+                content = stored.read()
+        else:
+            content = base64.b64decode(attachment["content"])
+        email.attach(attachment["filename"], content, attachment["mimetype"])
     return email
 
 
