@@ -86,6 +86,22 @@ def with_author(queryset, metadata):
     ).annotate(author_name=Subquery(get_user_model().objects.filter(pk=OuterRef("author_id")).values("username")[:1]))
 
 
+class EventColumns:
+    """The columns both event lists show: the kind of change, who made it, from which page."""
+
+    @admin.display(description=_("changement"))
+    def kind(self, event):
+        return LABELS.get(event.pgh_label, event.pgh_label)
+
+    @admin.display(description=_("par"))
+    def author(self, event):
+        return author_cell(event)
+
+    @admin.display(description=_("page"))
+    def page(self, event):
+        return (event.pgh_context_metadata or {}).get("url") or "—"
+
+
 def author_cell(event):
     user_id = (event.pgh_context_metadata or {}).get("user")
     if user_id is None:
@@ -151,7 +167,7 @@ class AuditChangeList(ChangeList):
             )
 
 
-class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AuditEventAdmin(EventColumns, ReadOnlyAdminMixin, admin.ModelAdmin):
     """A read-only list of one audit table, newest first by its (indexed) primary key."""
 
     ordering = ("-pgh_id",)
@@ -182,10 +198,6 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def when(self, event):
         return localize(event.pgh_created_at)
 
-    @admin.display(description=_("changement"))
-    def kind(self, event):
-        return LABELS.get(event.pgh_label, event.pgh_label)
-
     @admin.display(description=_("objet"))
     def audited_object(self, event):
         tracked = self.model.pgh_tracked_model
@@ -200,14 +212,6 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             object_history_url(tracked, event.pgh_obj_id),
             _("historique lié"),
         )
-
-    @admin.display(description=_("par"))
-    def author(self, event):
-        return author_cell(event)
-
-    @admin.display(description=_("page"))
-    def page(self, event):
-        return (event.pgh_context_metadata or {}).get("url") or "—"
 
     @admin.display(description=_("avant → après"))
     def changes(self, event):
@@ -253,7 +257,7 @@ class ObjectParameter(ObjFilter):
     template = "pghistory_admin/hidden_filter.html"
 
 
-class ObjectHistoryAdmin(EventsAdmin):
+class ObjectHistoryAdmin(EventColumns, EventsAdmin):
     """pghistory's aggregate page, for one object (`?obj=app.Model:pk`): the history of that object
     (`method=tracks`) or with the rows that refer to it (`method=references`). Without an object it lists
     the tables' histories: aggregating every table before cutting a page takes minutes at national scale."""
@@ -315,18 +319,6 @@ class ObjectHistoryAdmin(EventsAdmin):
     def table(self, event):
         model = apps.get_model(event.pgh_model)
         return model.pgh_tracked_model._meta.verbose_name_plural
-
-    @admin.display(description=_("changement"))
-    def kind(self, event):
-        return LABELS.get(event.pgh_label, event.pgh_label)
-
-    @admin.display(description=_("par"))
-    def author(self, event):
-        return author_cell(event)
-
-    @admin.display(description=_("page"))
-    def page(self, event):
-        return (event.pgh_context_metadata or {}).get("url") or "—"
 
     @admin.display(description=_("avant → après"))
     def changes(self, event):
