@@ -4,7 +4,7 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.utils import timezone
 
 from outbox import services as outbox
-from outbox.models import Message
+from outbox.models import Message, MessageKind
 
 from . import services
 
@@ -23,7 +23,7 @@ class OutboxPasswordResetForm(PasswordResetForm):
             "password_reset", services.mail_context(context["user"], context["uid"], context["token"])
         )
         recent = Message.objects.filter(
-            kind="password_reset", to=to_email, created_at__gte=timezone.now() - self.RESEND_AFTER
+            kind=MessageKind.PASSWORD_RESET, to=to_email, created_at__gte=timezone.now() - self.RESEND_AFTER
         )
         if not recent.exists():
-            outbox.queue(to_email, subject, text, kind="password_reset")
+            outbox.queue(to_email, subject, text, kind=MessageKind.PASSWORD_RESET)

@@ -13,6 +13,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import ngettext
 
 from outbox import services as outbox
+from outbox.models import MessageKind
 
 
 def set_password_link(uid, token) -> str:
@@ -64,7 +65,7 @@ def invite(users):
             continue
         uid = urlsafe_base64_encode(force_bytes(user.pk))
         subject, text = render_mail("invitation", mail_context(user, uid, default_token_generator.make_token(user)))
-        drafts.append(outbox.Draft(to=address, subject=subject, text=text, kind="invitation"))
+        drafts.append(outbox.Draft(to=address, subject=subject, text=text, kind=MessageKind.INVITATION))
         invited.append(user)
     outbox.queue_many(drafts)
     return invited, without_address, inactive

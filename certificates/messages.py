@@ -10,11 +10,10 @@ read when the message is sent: the outbox never holds a copy."""
 from django.conf import settings
 from django.template.loader import get_template
 
+from outbox.models import MessageKind
 from outbox.services import Draft
 
 from .models import CertificateKind
-
-CERTIFICATE = "certificate"
 
 
 def issued_drafts(certificates) -> list[Draft]:
@@ -49,7 +48,7 @@ def _draft(templates, certificates):
         to=first.candidate.email,
         subject="".join(subject_template.render(context).splitlines()),
         text=text_template.render(context),
-        kind=CERTIFICATE,
+        kind=MessageKind.CERTIFICATE,
         stored_attachments=[
             (f"{certificate.number}.pdf", certificate.pdf.name, "application/pdf") for certificate in certificates
         ],

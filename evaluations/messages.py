@@ -13,12 +13,10 @@ from django.db.models import Prefetch
 from django.template.loader import get_template
 
 from candidates.models import AcquiredBloc
+from outbox.models import MessageKind
 from outbox.services import Draft
 
 from .models import BlocAssessment, BlocDecision, FileOutcome, Ruling
-
-RESULTS = "results"
-RESULTS_MANAGER = "results_manager"
 
 
 @dataclass(frozen=True)
@@ -79,10 +77,12 @@ def results_drafts(deliberation) -> list[Draft]:
             "held_before": held_before[candidate.pk],
             "site_url": settings.SITE_URL,
         }
-        drafts.append(_draft(templates, context, candidate.email, RESULTS))
+        drafts.append(_draft(templates, context, candidate.email, MessageKind.RESULTS))
         manager = candidate.manager
         if candidate.organisation.send_results_to_manager and manager is not None and manager.email.strip():
-            drafts.append(_draft(templates, {**context, "manager": manager}, manager.email, RESULTS_MANAGER))
+            drafts.append(
+                _draft(templates, {**context, "manager": manager}, manager.email, MessageKind.RESULTS_MANAGER)
+            )
     return drafts
 
 

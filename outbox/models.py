@@ -16,6 +16,23 @@ RETRY_DELAYS = (
 )
 
 
+class MessageKind(models.TextChoices):
+    """What a message is about: its label in the admin, and how the reminders know what was already sent."""
+
+    INVITATION = "invitation", _("invitation à choisir un mot de passe")
+    PASSWORD_RESET = "password_reset", _("réinitialisation du mot de passe")
+    CONVOCATION = "convocation", _("convocation du candidat")
+    JURY_CONVOCATION = "jury_convocation", _("convocation d’un membre du jury")
+    CONVOCATION_CANCELLED = "convocation_cancelled", _("annulation d’une convocation")
+    EXAM_REMINDER = "exam_reminder", _("rappel avant l’épreuve")
+    GRID_REMINDER = "grid_reminder", _("rappel : grille à signer")
+    DELIBERATION_READY = "deliberation_ready", _("délibération : dossiers prêts")
+    DELIBERATION_SIGNED = "deliberation_signed", _("délibération signée")
+    RESULTS = "results", _("résultats")
+    RESULTS_MANAGER = "results_manager", _("copie des résultats au manager")
+    CERTIFICATE = "certificate", _("certificats délivrés")
+
+
 class MessageStatus(models.TextChoices):
     WAITING = "waiting", _("en attente")
     SENT = "sent", _("envoyé")
@@ -39,7 +56,7 @@ class Message(models.Model):
     back sends nothing), sent by the task worker; its Message-ID is fixed at creation, so that a message sent
     again after a worker stopped mid-send is recognised by the receiving side as the same one."""
 
-    kind = models.CharField(_("nature"), max_length=50, db_index=True)
+    kind = models.CharField(_("nature"), max_length=50, choices=MessageKind.choices, db_index=True)
     to = models.CharField(_("destinataire"), max_length=254, blank=True, db_index=True)
     subject = models.CharField(_("objet"), max_length=300)
     text = models.TextField(_("texte"))

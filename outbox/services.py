@@ -3,6 +3,7 @@ the transaction of the event that causes the message; `send_due_now` is what the
 
 import base64
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from email.utils import make_msgid
@@ -14,7 +15,10 @@ from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.validators import validate_email
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from .models import Message, MessageStatus, retry_delay
@@ -98,12 +102,13 @@ def _message_of(draft):
             validate_email(to)
         except ValidationError:
             status, error = MessageStatus.NOT_SENDABLE, _("Adresse électronique invalide.")
+    subject = " ".join(draft.subject.split())[:300]  # a line break in a header is refused by Django
     return Message(
         kind=draft.kind,
         to=to[:254],
-        subject=" ".join(draft.subject.split())[:300],  # a line break in a header is refused by Django
+        subject=subject,
         text=draft.text,
-        html=draft.html,
+        html=draft.html or html_version(subject, draft.text),
         attachments=[
             {"filename": filename, "mimetype": mimetype, "content": base64.b64encode(content).decode("ascii")}
             for filename, content, mimetype in draft.attachments
@@ -120,6 +125,25 @@ def _message_of(draft):
         exam_id=draft.exam_id,
         deliberation_id=draft.deliberation_id,
     )
+
+
+def html_version(subject, text):
+    """The HTML part of a message, from its text: the same words, paragraphs and lines kept, the links to the
+    site clickable. Nothing is fetched from elsewhere (no image, no stylesheet, no link out of the site: a
+    video-conference address stays text), so the mail reads the same in every client and tracks no one."""
+    site = re.compile(re.escape(settings.SITE_URL) + r"(?:/[^\s<>\"]*)?")
+    paragraphs = []
+    for paragraph in re.split(r"\n\s*\n", text.strip()):
+        lines = []
+        for line in paragraph.splitlines():
+            html, position = [], 0
+            for link in site.finditer(line):
+                url = link.group().rstrip(".,;)")
+                html += [escape(line[position : link.start()]), f'<a href="{escape(url)}">{escape(url)}</a>']
+                position = link.start() + len(url)
+            lines.append("".join(html) + escape(line[position:]))
+        paragraphs.append(mark_safe("<br>\n".join(lines)))
+    return render_to_string("outbox/mail.html", {"subject": subject, "paragraphs": paragraphs})
 
 
 def new_message_id():

@@ -143,7 +143,7 @@ def test_with_the_server_down_twenty_messages_wait_then_each_arrives_exactly_onc
 
 def test_the_sent_mark_is_set_once_and_a_second_run_sends_nothing(mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        message = services.queue("claire.dumas@example.fr", SUBJECT, TEXT, kind="resultats")
+        message = services.queue("claire.dumas@example.fr", SUBJECT, TEXT, kind="results")
     assert len(mailoutbox) == 1
     message.refresh_from_db()
     sent_at = message.sent_at
@@ -194,7 +194,7 @@ def test_a_missing_or_invalid_address_is_not_sendable_and_never_raises(
 ):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with transaction.atomic():
-            message = services.queue(address, SUBJECT, TEXT, kind="resultats", candidate_id=7)
+            message = services.queue(address, SUBJECT, TEXT, kind="results", candidate_id=7)
     assert callbacks == []  # nothing to send: no task
     message.refresh_from_db()
     assert (message.status, message.last_error, message.attempts) == (MessageStatus.NOT_SENDABLE, error, 0)
@@ -218,7 +218,7 @@ def drafts(count):
             to=f"candidat{number}@example.fr",
             subject="Vos résultats — CQP Ucanss",
             text="Le jury national a délibéré.",
-            kind="resultats",
+            kind="results",
             topic="deliberation:3",
             candidate_id=number,
             deliberation_id=3,
