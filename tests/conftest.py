@@ -9,6 +9,22 @@ from playwright.sync_api import expect, sync_playwright
 
 
 @pytest.fixture
+def smtp(settings):
+    """A real SMTP server on 127.0.0.1 (tests/mail.py), down at first: `smtp.start()`; and Django's SMTP
+    backend pointed at it."""
+    from .mail import SmtpServer
+
+    server = SmtpServer()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def admin_client_fr(admin_client):
     """The admin as an administrator sees it (French is the site's language)."""
     return admin_client

@@ -5,7 +5,6 @@ import datetime
 import email
 import email.policy
 import math
-import socket
 from email.header import decode_header, make_header
 
 import pytest
@@ -16,51 +15,10 @@ from django.utils import timezone
 from outbox import services
 from outbox.models import Message, MessageStatus
 
-from ..test_logs import LocalSmtpServer, Mailbox
-
 pytestmark = pytest.mark.django_db
 
 TEXT = "Madame Dumas,\n\nVous êtes convoquée à l’épreuve du bloc 2 le 12 juin à 9 h 30.\n\nL’équipe Ucanss"
 SUBJECT = "Convocation à l’épreuve du bloc 2 — CQP Ucanss"
-
-
-class SmtpServer:
-    """A real SMTP server on 127.0.0.1 that a test stops and starts again on the same port."""
-
-    def __init__(self):
-        self.mailbox = Mailbox()
-        self.controller = None
-        with socket.socket() as probe:  # a free port, closed: nothing listens there until start()
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-
-    def start(self):
-        self.controller = LocalSmtpServer(self.mailbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self):
-        if self.controller:
-            self.controller.stop()
-            self.controller = None
-
-    def received(self):
-        return [
-            email.message_from_bytes(envelope.content, policy=email.policy.default)
-            for envelope in self.mailbox.envelopes
-        ]
-
-
-@pytest.fixture
-def smtp(settings):
-    """The server, down at first, and Django's SMTP backend pointed at it."""
-    server = SmtpServer()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_TIMEOUT = 5
-    yield server
-    server.stop()
 
 
 def raw_subject(smtp):
