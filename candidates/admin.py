@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F
 from django.http import JsonResponse
 from django.template.loader import render_to_string
@@ -9,17 +9,19 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
 from import_export.forms import ImportForm
 
 from cqp_site.admin import related_count
 from cqp_site.downloads import attachment
+from outbox.models import MessageStatus
 from outputs.admin import BackgroundResultsExportMixin
 from outputs.services import request_output
 from outputs.views import output_response
 
-from . import privacy
+from . import convocations, privacy
 from .formats import EXPORT_FORMATS, IMPORT_FORMATS, FileRefused, check_upload_size
 from .models import (
     EXAM_GRADED_FIELDS,
@@ -431,6 +433,54 @@ class ExamAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_listing()
+
+    def save_model(self, request, obj, form, change):
+        """Saves the exam and convenes its people, or sends them what changed, in the save's transaction."""
+        previous = Exam.objects.for_listing().get(pk=obj.pk) if change else None
+        super().save_model(request, obj, form, change)
+        self.report_messages(request, convocations.convene(obj, previous=previous))
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            sent = convocations.cancel(obj)
+            super().delete_model(request, obj)
+        self.report_messages(request, sent)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            sent = [message for exam in queryset.for_listing() for message in convocations.cancel(exam)]
+            super().delete_queryset(request, queryset)
+        self.report_messages(request, sent)
+
+    def report_messages(self, request, sent):
+        """Tells the administrator what was sent, and to whom nothing could be (no usable address)."""
+        if not sent:
+            return
+        unsent = len([message for message in sent if message.status == MessageStatus.NOT_SENDABLE])
+        if len(sent) > unsent:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d message de convocation part par courriel.",
+                    "%(count)d messages de convocation partent par courriel.",
+                    len(sent) - unsent,
+                )
+                % {"count": len(sent) - unsent},
+                messages.SUCCESS,
+            )
+        if unsent:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d message de convocation n'a pu partir, faute d'adresse électronique utilisable : "
+                    "prévenez la personne autrement et complétez son adresse.",
+                    "%(count)d messages de convocation n'ont pu partir, faute d'adresse électronique utilisable : "
+                    "prévenez les personnes autrement et complétez leur adresse.",
+                    unsent,
+                )
+                % {"count": unsent},
+                messages.WARNING,
+            )
 
     @admin.display(description=_("objet"), ordering="bloc__code")
     def examined(self, exam):

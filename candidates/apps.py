@@ -10,6 +10,7 @@ class CandidatesConfig(AppConfig):
     verbose_name = _("Candidats et sessions")
 
     def ready(self):
+        from . import convocations  # noqa: F401  (registers the previews of its messages)
         from .roles import grant_administrator_permissions
 
         post_migrate.connect(grant_administrator_permissions, dispatch_uid="grant_administrator_permissions")

@@ -590,6 +590,9 @@ class Exam(models.Model):
         verbose_name=_("représentant(e) métier"),
         limit_choices_to={"jury_role": JuryRole.REPRESENTATIVE},
     )
+    # The SEQUENCE of the exam's calendar invitation (RFC 5545): each change sent to its people raises it,
+    # so that their calendars replace the event rather than add a second one (candidates/convocations.py).
+    convocation_sequence = models.PositiveIntegerField(_("révision de la convocation"), default=0, editable=False)
 
     objects = ExamQuerySet.as_manager()
 
