@@ -193,8 +193,8 @@ class JuryMember(Person):
 
 
 class Route(models.TextChoices):
-    TRAINING = "training", _("Formation")
-    VAE = "vae", _("VAE")
+    TRAINING = rules.TRAINING, _("Formation")
+    VAE = rules.VAE, _("VAE")
 
 
 class Sex(models.TextChoices):
@@ -695,41 +695,29 @@ class Exam(models.Model):
         """The kind follows from the bloc (its referential says how it is examined) or the VAE route."""
         self.kind = self.bloc.exam_kind if self.bloc_id else ExamKind.VAE_INTERVIEW
 
+    def facts(self) -> rules.ExamFacts:
+        """What candidates/rules.py needs to know of this exam."""
+        candidate, certification = self.candidate, self.session.certification
+        return rules.ExamFacts(
+            route=candidate.route,
+            candidate_certification=candidate.certification.code,
+            session_certification=certification.code,
+            session_starts=self.session.starts_on,
+            session_ends=self.session.ends_on,
+            exam_date=timezone.localdate(self.scheduled_at) if self.scheduled_at else None,
+            bloc=self.bloc.code if self.bloc_id else None,
+            bloc_of_certification_version=bool(self.bloc_id) and self.bloc.version_id == certification.version_id,
+            certification_blocs=[bloc.code for bloc in certification.blocs.all()],
+            acquired_blocs=candidate.acquired_bloc_codes(),
+            livret2_received=bool(candidate.livret2_received_on),
+        )
+
     def clean(self):
         """The rules of the texts for an exam, each one stated in candidates/rules.py."""
         self.set_kind()
         if not (self.candidate_id and self.session_id):
             return
-        candidate, certification = self.candidate, self.session.certification
-        problems = []
-        if candidate.certification_id != certification.pk:
-            problems.append(
-                _("La session porte sur le CQP %(session)s, le candidat vise le CQP %(candidate)s.")
-                % {"session": certification.code, "candidate": candidate.certification.code}
-            )
-        if self.scheduled_at and not (
-            self.session.starts_on <= timezone.localdate(self.scheduled_at) <= self.session.ends_on
-        ):
-            problems.append(_("L'épreuve doit avoir lieu pendant la session."))
-
-        certification_blocs = [bloc.code for bloc in certification.blocs.all()]
-        acquired = candidate.acquired_bloc_codes()
-        if candidate.route == Route.TRAINING:
-            if not self.bloc_id:
-                problems.append(_("Sur la voie de la formation, chaque épreuve porte sur un bloc."))
-            else:
-                problems.extend(
-                    rules.bloc_exam_problems(self.bloc.code, certification.code, certification_blocs, acquired)
-                )
-                if self.bloc.version_id != certification.version_id:
-                    problems.append(_("Le bloc doit être celui de la version du référentiel du CQP."))
-        else:
-            if self.bloc_id:
-                problems.append(_("Sur la voie de la VAE, un seul entretien porte sur tous les blocs du CQP."))
-            if not candidate.livret2_received_on:
-                problems.append(_("Le livret 2 du candidat doit être reçu avant de programmer l'entretien VAE."))
-            if not [code for code in certification_blocs if code not in acquired]:
-                problems.append(_("Le candidat détient déjà tous les blocs du CQP."))
+        problems = rules.exam_problems(self.facts())
         if not problems:
             for bloc in self.examined_blocs():
                 try:
@@ -742,7 +730,7 @@ class Exam(models.Model):
                 rules.jury_problems(
                     self.president.as_member(),
                     self.representative.as_member(),
-                    candidate.links(),
+                    self.candidate.links(),
                     timezone.localdate(self.scheduled_at),
                 )
             )

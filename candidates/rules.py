@@ -1,4 +1,4 @@
-"""Who may sit on a professional jury, and what may be examined: plain functions, no ORM.
+"""Who may sit on a professional jury, and what may be examined when: plain functions, no ORM.
 
 Booklet 003, "Les acteurs de l'évaluation et de la certification": the professional jury is made of
 "un président de jury : issu de l'organisme certificateur, Ucanss ou son délégataire" and "un
@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 
 PRESIDENT = "president"
 REPRESENTATIVE = "representative"
+TRAINING = "training"
+VAE = "vae"
 
 
 @dataclass(frozen=True)
@@ -108,3 +110,71 @@ def bloc_exam_problems(
             _("Le candidat a déjà acquis le bloc %(bloc)s : un bloc est acquis définitivement.") % {"bloc": bloc_code}
         ]
     return []
+
+
+@dataclass(frozen=True)
+class ExamFacts:
+    """What the rules need to know of an exam, gathered by `Exam.clean` from the database."""
+
+    route: str  # TRAINING or VAE: the candidate's
+    candidate_certification: str  # the code of the CQP the candidate aims at
+    session_certification: str  # the code of the CQP of the session
+    session_starts: datetime.date
+    session_ends: datetime.date
+    exam_date: datetime.date | None
+    bloc: str | None  # its code; None for the VAE interview
+    bloc_of_certification_version: bool  # the bloc belongs to the referential version of the session's CQP
+    certification_blocs: Collection[str]
+    acquired_blocs: Collection[str]  # held for good, through either CQP
+    livret2_received: bool
+
+
+def exam_problems(facts: ExamFacts) -> list[str]:
+    """Everything the texts refuse in this exam (its jury apart: `jury_problems`)."""
+    problems = certification_problems(facts) + session_date_problems(facts)
+    if facts.route == TRAINING:
+        return problems + training_exam_problems(facts)
+    return problems + vae_interview_problems(facts)
+
+
+def certification_problems(facts: ExamFacts) -> list[str]:
+    """A candidate is examined in a session of the CQP they aim at."""
+    if facts.candidate_certification != facts.session_certification:
+        return [
+            _("La session porte sur le CQP %(session)s, le candidat vise le CQP %(candidate)s.")
+            % {"session": facts.session_certification, "candidate": facts.candidate_certification}
+        ]
+    return []
+
+
+def session_date_problems(facts: ExamFacts) -> list[str]:
+    """An exam takes place during its session."""
+    if facts.exam_date and not facts.session_starts <= facts.exam_date <= facts.session_ends:
+        return [_("L'épreuve doit avoir lieu pendant la session.")]
+    return []
+
+
+def training_exam_problems(facts: ExamFacts) -> list[str]:
+    """Booklet 003, training route: « chaque bloc de compétences fait l'objet d'une évaluation » — one exam per
+    bloc, a bloc of the CQP in the version of its referential, never a bloc already acquired."""
+    if not facts.bloc:
+        return [_("Sur la voie de la formation, chaque épreuve porte sur un bloc.")]
+    problems = bloc_exam_problems(
+        facts.bloc, facts.session_certification, facts.certification_blocs, facts.acquired_blocs
+    )
+    if not facts.bloc_of_certification_version:
+        problems.append(_("Le bloc doit être celui de la version du référentiel du CQP."))
+    return problems
+
+
+def vae_interview_problems(facts: ExamFacts) -> list[str]:
+    """Booklet 003, VAE route: the candidate writes the livret 2, then one interview with the VAE jury covers
+    every bloc of the CQP not yet held."""
+    problems = []
+    if facts.bloc:
+        problems.append(_("Sur la voie de la VAE, un seul entretien porte sur tous les blocs du CQP."))
+    if not facts.livret2_received:
+        problems.append(_("Le livret 2 du candidat doit être reçu avant de programmer l'entretien VAE."))
+    if not [code for code in facts.certification_blocs if code not in facts.acquired_blocs]:
+        problems.append(_("Le candidat détient déjà tous les blocs du CQP."))
+    return problems
