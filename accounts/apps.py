@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
 
     name = "accounts"
     verbose_name = "Comptes"
+
+    def ready(self):
+        from . import previews  # noqa: F401  (registers the previews of the password mails)

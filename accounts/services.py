@@ -50,6 +50,13 @@ def render_mail(name, context) -> tuple[str, str]:
     return "".join(subject.splitlines()), text
 
 
+def mail_draft(kind, user, address, uid, token) -> outbox.Draft:
+    """The invitation or the reset mail of an account (`kind` names its templates too): what `invite` queues,
+    and what the admin's preview shows (accounts/previews.py)."""
+    subject, text = render_mail(kind, mail_context(user, uid, token))
+    return outbox.Draft(to=address, subject=subject, text=text, kind=kind)
+
+
 def invite(users):
     """Queues an invitation to choose a password for each active account with an address, in the caller's
     transaction. Returns (invited, without_address, inactive): accounts without an address or inactive
@@ -64,8 +71,8 @@ def invite(users):
             without_address.append(user)
             continue
         uid = urlsafe_base64_encode(force_bytes(user.pk))
-        subject, text = render_mail("invitation", mail_context(user, uid, default_token_generator.make_token(user)))
-        drafts.append(outbox.Draft(to=address, subject=subject, text=text, kind=MessageKind.INVITATION))
+        token = default_token_generator.make_token(user)
+        drafts.append(mail_draft(MessageKind.INVITATION, user, address, uid, token))
         invited.append(user)
     outbox.queue_many(drafts)
     return invited, without_address, inactive

@@ -13,7 +13,10 @@ class CertificatesConfig(AppConfig):
 
         from cqp_site import database
 
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import (
+            checks,  # noqa: F401  (registers the system checks)
+            previews,  # noqa: F401  (registers the preview of the certificates' message)
+        )
 
         # The last app migrated: PostgreSQL's guarantees beyond row triggers, installed after every migrate.
         post_migrate.connect(database.install, sender=self, dispatch_uid="cqp_database_guarantees")

@@ -14,6 +14,7 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from cqp_site.security import purge_login_records
+from evaluations.tasks import queue_reminders_task
 from outbox import services as outbox_services
 from outputs.services import purge_expired
 
@@ -122,7 +123,7 @@ class Heartbeat(threading.Thread):
         )
 
     def run(self):
-        purged_at = None
+        purged_at = reminded_at = None
         while not self.stopping.is_set():
             try:
                 close_old_connections()
@@ -136,6 +137,11 @@ class Heartbeat(threading.Thread):
                     logger.info("login records past their retention purged: %s", purged)
                     logger.info("background outputs past their retention purged: %s", purge_expired())
                     purged_at = time.monotonic()
+                every = settings.REMINDERS_EVERY_SECONDS
+                if every > 0 and (reminded_at is None or time.monotonic() - reminded_at > every):
+                    # Reminders before exams and of grids to sign: a task writes them, this beat stays quick.
+                    queue_reminders_task.enqueue()
+                    reminded_at = time.monotonic()
             except Exception:  # a broken database for a while must not end the heartbeat for good
                 logger.exception("worker heartbeat failed")
             self.stopping.wait(settings.WORKER_HEARTBEAT_SECONDS)

@@ -346,6 +346,15 @@ EMAIL_SUBJECT_PREFIX = "[Certification CQP] "
 # many failed attempts make a message failed (retried after 1 min, 5 min, 30 min, 2 h, then every 6 h).
 OUTBOX_REPLY_TO = env("OUTBOX_REPLY_TO", "")
 OUTBOX_MAX_ATTEMPTS = int(env("OUTBOX_MAX_ATTEMPTS", "8"))
+# Reminders (evaluations/reminders.py). The candidate and the two members of the jury are reminded of an
+# exam this many days before it:
+EXAM_REMINDER_DAYS = int(env("EXAM_REMINDER_DAYS", "2"))
+# each member who has not signed its grid this many days after the exam is reminded of it,
+GRID_REMINDER_DAYS = int(env("GRID_REMINDER_DAYS", "3"))
+# and again every so many days until they sign.
+GRID_REMINDER_EVERY_DAYS = int(env("GRID_REMINDER_EVERY_DAYS", "3"))
+# How often the task worker looks for reminders to send (0: never; run `manage.py send_reminders` from cron).
+REMINDERS_EVERY_SECONDS = int(env("REMINDERS_EVERY_SECONDS", "3600"))
 
 # Health (/sante/): a worker is taken for lost when its heartbeat is older than this; the signing
 # certificate is reported expiring this many days before its end.

@@ -7,3 +7,10 @@ class EvaluationsConfig(AppConfig):
 
     name = "evaluations"
     verbose_name = _("Évaluations")
+
+    def ready(self):
+        from . import (
+            notices,  # noqa: F401  (registers the previews of the national jury's notices)
+            previews,  # noqa: F401  (registers the previews of the results)
+            reminders,  # noqa: F401  (registers the previews of the reminders)
+        )

@@ -59,34 +59,51 @@ def results_drafts(deliberation) -> list[Draft]:
         .values_list("candidate_id", "bloc__code", "acquired_on")
     ):
         held_before[candidate_id].append((code, acquired_on))
-    templates = (get_template("evaluations/mail/results_subject.txt"), get_template("evaluations/mail/results.txt"))
+    templates = results_templates()
     drafts = []
     for file in files:
         candidate = file.candidate
-        blocs = [_bloc_result(decision, professional) for decision in file.blocs.all()]
-        cqp_awarded = file.outcome == FileOutcome.CQP
-        context = {
-            "deliberation": deliberation,
-            "candidate": candidate,
-            "certification": file.certification,
-            "cqp_awarded": cqp_awarded,
-            # `rules.decide_file`'s reason: "<new CCPs> · CQP (non) délivré : <why>"; the message says <why>.
-            "cqp_reason": file.outcome_reason.partition(" · ")[2].partition(" : ")[2],
-            "blocs": blocs,
-            "certificates_follow": cqp_awarded or any(bloc.validated for bloc in blocs),
-            "held_before": held_before[candidate.pk],
-            "site_url": settings.SITE_URL,
-        }
-        drafts.append(_draft(templates, context, candidate.email, MessageKind.RESULTS))
+        context = results_context(
+            deliberation,
+            candidate,
+            file.certification,
+            blocs=[_bloc_result(decision, professional) for decision in file.blocs.all()],
+            cqp_awarded=file.outcome == FileOutcome.CQP,
+            outcome_reason=file.outcome_reason,
+            held_before=held_before[candidate.pk],
+        )
+        drafts.append(results_draft(templates, context, candidate.email, MessageKind.RESULTS))
         manager = candidate.manager
         if candidate.organisation.send_results_to_manager and manager is not None and manager.email.strip():
             drafts.append(
-                _draft(templates, {**context, "manager": manager}, manager.email, MessageKind.RESULTS_MANAGER)
+                results_draft(templates, {**context, "manager": manager}, manager.email, MessageKind.RESULTS_MANAGER)
             )
     return drafts
 
 
-def _draft(templates, context, to, kind):
+def results_templates():
+    """The subject's and the text's templates, read once for all the files of a deliberation."""
+    return get_template("evaluations/mail/results_subject.txt"), get_template("evaluations/mail/results.txt")
+
+
+def results_context(deliberation, candidate, certification, *, blocs, cqp_awarded, outcome_reason, held_before):
+    """What the templates read about one file: from the database when a deliberation is signed, from demo
+    objects for the preview in the admin (`evaluations/previews.py`)."""
+    return {
+        "deliberation": deliberation,
+        "candidate": candidate,
+        "certification": certification,
+        "cqp_awarded": cqp_awarded,
+        # `rules.decide_file`'s reason: "<new CCPs> · CQP (non) délivré : <why>"; the message says <why>.
+        "cqp_reason": outcome_reason.partition(" · ")[2].partition(" : ")[2],
+        "blocs": blocs,
+        "certificates_follow": cqp_awarded or any(bloc.validated for bloc in blocs),
+        "held_before": held_before,
+        "site_url": settings.SITE_URL,
+    }
+
+
+def results_draft(templates, context, to, kind):
     subject_template, text_template = templates
     deliberation = context["deliberation"]
     return Draft(

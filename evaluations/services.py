@@ -20,7 +20,7 @@ from cqp_site import security
 from cqp_site.database import check_constraints_at_once
 from outbox import services as outbox
 
-from . import grids, messages, selectors, statistics
+from . import grids, messages, notices, selectors, statistics
 from .models import (
     BlocAssessment,
     BlocDecision,
@@ -322,6 +322,11 @@ def add_ready_files(deliberation, user) -> int:
     BlocDecision.objects.bulk_create(
         [decision for file in files for decision in decisions[file.candidate_id]], batch_size=BATCH_SIZE
     )
+    total = len(readiness.already_in) + len(files)
+    missing = len(readiness.missing)
+    outbox.queue_many(
+        notices.files_ready_drafts(deliberation, added=len(files), total=total, missing=missing, added_by=user)
+    )
     return len(files)
 
 
@@ -424,7 +429,10 @@ def sign_deliberation(deliberation, user, password) -> Deliberation:
     deliberation.signed_at = timezone.now()
     deliberation.digest = grids.digest(deliberation.pk, {"decisions": sorted(record)})
     deliberation.save(update_fields=["status", "signed_at", "digest"])
-    outbox.queue_many(messages.results_drafts(deliberation))
+    outbox.queue_many(
+        messages.results_drafts(deliberation)
+        + notices.signed_drafts(deliberation, signed_by=user, files=len(files), ccp=len(acquired), cqp=len(awards))
+    )
     statistics.count_signed_deliberation(deliberation)
     _log_once_committed(
         "deliberation_signed",

@@ -73,6 +73,34 @@ TABLE = {
     "password_reset_complete": ("GET", {}, (200, 200, 200, 200, 200)),
 }
 
+# The admin's own pages beyond its change lists (those are walked by test_admin_pages): who may reach them, as in
+# TABLE; jury members are sent to the admin's login as anonymous visitors are.
+ADMIN_ONLY = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200)
+ADMIN_TABLE = {
+    # Outbox (outbox/admin.py): the previews of every message, the HTML part of one for its frame, and the people
+    # without a usable address.
+    "admin:outbox_message_previews": ("GET", {}, ADMIN_ONLY),
+    "admin:outbox_message_preview": ("GET", {"kind": "message_kind"}, ADMIN_ONLY),
+    "admin:outbox_message_preview_html": ("GET", {"kind": "message_kind"}, ADMIN_ONLY),
+    "admin:outbox_message_without_address": ("GET", {}, ADMIN_ONLY),
+}
+# Django's own admin pages: every model's list, add, change, delete and history pages, and the site's.
+ADMIN_STANDARD_SUFFIXES = ("_changelist", "_add", "_change", "_delete", "_history")
+ADMIN_SITE_PAGES = {"index", "login", "logout", "password_change", "password_change_done", "jsi18n", "app_list"}
+ADMIN_SITE_PAGES |= {"autocomplete", "view_on_site", "None"}
+# Pages added before ADMIN_TABLE existed: their rows are still to be written.
+ADMIN_PAGES_WITHOUT_ROW = {
+    "admin:candidates_candidate_export",
+    "admin:candidates_candidate_import",
+    "admin:candidates_candidate_process_import",
+    "admin:certificates_certificate_pdf",
+    "admin:certificates_certificate_revoke",
+    "admin:certificates_issuingrun_archive",
+    "admin:certificates_issuingrun_progress",
+    "admin:otp_totp_totpdevice_config",
+    "admin:otp_totp_totpdevice_qrcode",
+}
+
 # A link to choose a password that no longer works (tests/test_accounts_mail.py follows a working one).
 RESET_LINK = {"reset_uid": "MQ", "reset_token": "cw5zqa-0123456789abcdef0123456789abcdef"}
 
@@ -106,6 +134,17 @@ def test_every_url_has_a_row():
     assert names == set(TABLE), "add the new URL to TABLE with its answer for every role"
 
 
+def test_every_page_added_to_the_admin_has_a_row():
+    names = {
+        name
+        for name in url_names()
+        if name.startswith("admin:")
+        and not name.endswith(ADMIN_STANDARD_SUFFIXES)
+        and name.removeprefix("admin:") not in ADMIN_SITE_PAGES
+    }
+    assert names - ADMIN_PAGES_WITHOUT_ROW == set(ADMIN_TABLE), "add the new admin page to ADMIN_TABLE"
+
+
 @pytest.fixture
 def world(demo_exams, signing_certificate):
     exam = exam_of("Martin", "GRU")
@@ -125,6 +164,7 @@ def world(demo_exams, signing_certificate):
         file=file.pk,
         code=Certificate.objects.first().code,
         output=output.pk,
+        message_kind="results",
         **RESET_LINK,
     )
 
@@ -138,6 +178,8 @@ def client_for(client, role):
 def expected_location(expected, url, kwargs):
     if expected == LOGIN:
         return f"{reverse('login')}?next={url}"
+    if expected == ADMIN_LOGIN:
+        return f"{reverse('admin:login')}?next={url}"
     if expected == "grid":
         return reverse("evaluations:grid", kwargs={"pk": kwargs["pk"]})
     if expected == "deliberation":
@@ -149,7 +191,7 @@ def expected_location(expected, url, kwargs):
 def test_access(client, world, role):
     client = client_for(client, role)
     answers = {}
-    for name, (method, params, expected) in sorted(TABLE.items()):
+    for name, (method, params, expected) in sorted({**TABLE, **ADMIN_TABLE}.items()):
         kwargs = {key: getattr(world, value) for key, value in params.items()}
         url = reverse(name, kwargs=kwargs)
         response = getattr(client, method.lower())(url)

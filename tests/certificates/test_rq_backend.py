@@ -35,8 +35,9 @@ def test_certificates_are_issued_through_redis_by_an_rq_worker(role_groups, rq_b
     from rq import SimpleWorker
 
     run = services.start_issuing(spring)
-    # Two jobs: the sending of the results, queued by the signature, and the issuing.
-    assert (Certificate.objects.exclude(pdf="").count(), rq_backend.llen("rq:queue:default")) == (0, 2)
+    # Three jobs: the sending of the jury's notice of the files added (queued by adding them), that of the results
+    # and the signature's notice (queued by the signature), and the issuing.
+    assert (Certificate.objects.exclude(pdf="").count(), rq_backend.llen("rq:queue:default")) == (0, 3)
     worker = django_rq.get_worker("default", job_class="django_tasks_rq.backend.Job", worker_class=SimpleWorker)
     worker.work(burst=True)
     run = IssuingRun.objects.get(pk=run.pk)
