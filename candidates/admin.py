@@ -1,13 +1,17 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import F
 from django.http import JsonResponse
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -22,15 +26,18 @@ from outputs.services import request_output
 from outputs.views import output_response
 
 from . import convocations, privacy
+from . import services as exam_services
 from .formats import EXPORT_FORMATS, IMPORT_FORMATS, FileRefused, check_upload_size
 from .models import (
     EXAM_GRADED_FIELDS,
+    EXAM_WITHDRAWN_STATUSES,
     AcquiredBloc,
     Candidate,
     CertificationSession,
     CompetenceAttestation,
     CqpAward,
     Exam,
+    ExamStatus,
     JuryMember,
     Organisation,
     Person,
@@ -345,7 +352,8 @@ URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 
 class ExamForm(forms.ModelForm):
     """Once its grid is submitted, an exam's candidate, bloc, session, date and jury are shown but not
-    editable (the model and, on PostgreSQL, a trigger refuse them too)."""
+    editable (the model and, on PostgreSQL, a trigger refuse them too). A closed exam (candidate absent,
+    absence excused, cancelled) is shown read-only (`ExamAdmin.has_change_permission`)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -402,12 +410,105 @@ class CertificationSessionAdmin(BackgroundResultsExportMixin, admin.ModelAdmin):
         return session.candidate_total
 
 
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_(
+            "Conservé avec l'épreuve et dans son historique. Aucun détail médical : « raison de santé, justificatif "
+            "reçu » suffit."
+        ),
+    )
+
+
+class AbsenceForm(forms.Form):
+    confirm = forms.BooleanField(label=_("Je confirme que le candidat ne s'est pas présenté à l'épreuve."))
+
+
+class PostponementForm(ReasonForm):
+    scheduled_at = forms.DateTimeField(
+        label=_("Nouvelle date et heure"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
+        help_text=_("Pendant la session, le jury formé avant cette date ; heure de Paris."),
+    )
+    field_order = ["scheduled_at", "reason"]
+
+
+def _postpone(exam, data, user):
+    return exam_services.postpone_exam(exam, data["scheduled_at"], data["reason"], acting_user=user)[1]
+
+
+def _excuse(exam, data, user):
+    return exam_services.excuse_absence(exam, data["reason"], acting_user=user)[1]
+
+
+def _cancel(exam, data, user):
+    return exam_services.cancel_exam(exam, data["reason"], acting_user=user)[1]
+
+
+def _record_absence(exam, data, user):
+    exam_services.record_absence(exam, acting_user=user)
+    return []
+
+
+# The pages recording what became of an exam: URL name suffix, path, title, form, service, message once done.
+EXAM_OUTCOMES = {
+    "postpone": (
+        "reporter",
+        _("Reporter l'épreuve"),
+        PostponementForm,
+        _postpone,
+        _("Épreuve reportée : la convocation à jour part au candidat et aux deux membres du jury."),
+    ),
+    "excuse": (
+        "excuser",
+        _("Excuser l'absence du candidat"),
+        ReasonForm,
+        _excuse,
+        _(
+            "Absence excusée : l'épreuve n'est pas présentée au jury paritaire national ; convoquez de nouveau le "
+            "candidat."
+        ),
+    ),
+    "cancel": (
+        "annuler",
+        _("Annuler l'épreuve"),
+        ReasonForm,
+        _cancel,
+        _("Épreuve annulée : convoquez de nouveau le candidat."),
+    ),
+    "absence": (
+        "absence",
+        _("Déclarer le candidat absent"),
+        AbsenceForm,
+        _record_absence,
+        _(
+            "Absence enregistrée : le bloc est présenté au jury paritaire national comme non validé, «\u00a0absent à "
+            "l'épreuve\u00a0»."
+        ),
+    ),
+}
+
+
 @admin.register(Exam)
 class ExamAdmin(admin.ModelAdmin):
     form = ExamForm
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
-    list_display = ["scheduled_at", "candidate", "examined", "kind", "session", "president", "representative", "where"]
+    list_display = [
+        "scheduled_at",
+        "candidate",
+        "examined",
+        "kind",
+        "session",
+        "president",
+        "representative",
+        "where",
+        "status",
+    ]
     list_filter = [
+        "status",
         ("session", SessionFilter),
         "session__certification__code",
         "candidate__route",
@@ -428,11 +529,161 @@ class ExamAdmin(admin.ModelAdmin):
         "video_link",
         "president",
         "representative",
+        "outcome",
     ]
-    readonly_fields = ["kind"]
+    readonly_fields = ["kind", "outcome"]
+    actions = ["record_absences", "cancel_exams"]
+
+    class Media:
+        css = {"all": ["candidates/admin.css"]}
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_listing()
+
+    def has_change_permission(self, request, obj=None):
+        """A closed exam (absent, excused, cancelled) is read-only: it is what happened."""
+        if obj is not None and obj.is_closed:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_closed:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                f"<path:object_id>/{segment}/",
+                self.admin_site.admin_view(self.outcome_view),
+                {"outcome": outcome},
+                name=f"{info[0]}_{info[1]}_{outcome}",
+            )
+            for outcome, (segment, *_rest) in EXAM_OUTCOMES.items()
+        ] + super().get_urls()
+
+    def outcome_view(self, request, object_id, outcome):
+        """A small form recording what became of one exam (its reason, its new date) through candidates/services.py;
+        a refusal is said on the form, and nothing is written."""
+        exam = self.get_object(request, unquote(object_id))
+        if exam is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not super().has_change_permission(request):
+            raise PermissionDenied
+        _segment, title, form_class, record, done = EXAM_OUTCOMES[outcome]
+        form = form_class(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                sent = record(exam, form.cleaned_data, request.user)
+            except exam_services.ExamOutcomeError as error:
+                form.add_error(None, str(error))
+            else:
+                self.message_user(request, done, messages.SUCCESS)
+                self.report_messages(request, sent)
+                return redirect("admin:candidates_exam_change", exam.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "subtitle": str(exam),
+            "exam": exam,
+            "form": form,
+            "outcome": outcome,
+            "opts": self.opts,
+            "original": exam,
+            "change_url": reverse("admin:candidates_exam_change", args=[exam.pk]),
+        }
+        return TemplateResponse(request, "admin/candidates/exam_outcome.html", context)
+
+    @admin.display(description=_("issue de l'épreuve"))
+    def outcome(self, exam):
+        """What became of the exam, its history, and what may still be recorded (links to the small forms)."""
+        if exam.pk is None:
+            return _("Prévue : l'issue s'enregistre une fois l'épreuve enregistrée.")
+        graded, decided = exam.is_graded, exam.decisions.exists()
+        available = []
+        if not (graded or decided):
+            if exam.status == ExamStatus.SCHEDULED:
+                available = ["postpone", "excuse", "cancel"]
+                if exam.scheduled_at <= timezone.now():
+                    available.append("absence")
+            elif exam.status == ExamStatus.ABSENT:
+                available = ["excuse"]
+        context = {
+            "exam": exam,
+            "graded": graded,
+            "decided": decided,
+            "events": exam.events.select_related("user"),
+            "links": [
+                (reverse(f"admin:candidates_exam_{name}", args=[exam.pk]), EXAM_OUTCOMES[name][1]) for name in available
+            ],
+            "convene_again_url": self._convene_again_url(exam) if exam.status in EXAM_WITHDRAWN_STATUSES else None,
+        }
+        return render_to_string("admin/candidates/exam_outcome_panel.html", context)
+
+    def _convene_again_url(self, exam):
+        """The add page, filled in with this exam's session, candidate, bloc, place and jury."""
+        initial = {
+            "session": exam.session_id,
+            "candidate": exam.candidate_id,
+            "bloc": exam.bloc_id or "",
+            "place": exam.place,
+            "video_link": exam.video_link,
+            "president": exam.president_id,
+            "representative": exam.representative_id,
+        }
+        return f"{reverse('admin:candidates_exam_add')}?{urlencode({k: v for k, v in initial.items() if v})}"
+
+    @admin.action(description=_("Déclarer le candidat absent (épreuves commencées)"))
+    def record_absences(self, request, queryset):
+        recorded = 0
+        for exam in queryset:
+            try:
+                exam_services.record_absence(exam, acting_user=request.user)
+            except exam_services.ExamOutcomeError as error:
+                self.message_user(request, f"{exam} : {error}", messages.ERROR)
+            else:
+                recorded += 1
+        if recorded:
+            self.message_user(
+                request,
+                ngettext("%(count)d absence enregistrée.", "%(count)d absences enregistrées.", recorded)
+                % {"count": recorded},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("Annuler les épreuves (avec un motif)"))
+    def cancel_exams(self, request, queryset):
+        """Asks the reason first (an intermediate page), then cancels each exam through the service."""
+        form = ReasonForm(request.POST if "reason" in request.POST else None)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Annuler les épreuves"),
+                "exams": queryset,
+                "form": form,
+                "opts": self.opts,
+                "action": "cancel_exams",
+                "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            }
+            return TemplateResponse(request, "admin/candidates/exam_cancel_confirmation.html", context)
+        cancelled = 0
+        for exam in queryset:
+            try:
+                sent = exam_services.cancel_exam(exam, form.cleaned_data["reason"], acting_user=request.user)[1]
+            except exam_services.ExamOutcomeError as error:
+                self.message_user(request, f"{exam} : {error}", messages.ERROR)
+            else:
+                cancelled += 1
+                self.report_messages(request, sent)
+        if cancelled:
+            self.message_user(
+                request,
+                ngettext("%(count)d épreuve annulée.", "%(count)d épreuves annulées.", cancelled)
+                % {"count": cancelled},
+                messages.SUCCESS,
+            )
+        return None
 
     def save_model(self, request, obj, form, change):
         """Saves the exam and convenes its people, or sends them what changed, in the save's transaction."""

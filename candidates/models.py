@@ -497,6 +497,29 @@ class CertificationSession(models.Model):
         return f"{self.name} ({self.certification.code})"
 
 
+class ExamStatus(models.TextChoices):
+    """What became of an exam beyond its grid (issue 16).
+
+    « Prévue » covers an exam to come, being held and held: that it was held is its grid's story (submitted,
+    signed), kept once in `Grid.status` rather than twice. A postponed exam stays « prévue »: the same exam at
+    another date, its earlier dates kept in its `ExamEvent` rows. The three others close the exam for good:
+    - « candidat absent »: the bloc is not validated at this session; the file goes before the national jury
+      with the bloc decided « non validé », « absent à l'épreuve »;
+    - « absence excusée » (illness...) and « annulée » (by the organiser): the exam never comes before the
+      national jury, never holds a file back, and the candidate may be convened to a new exam of the bloc,
+      in the same session or another."""
+
+    SCHEDULED = "scheduled", _("prévue")
+    ABSENT = "absent", _("candidat absent")
+    EXCUSED = "excused", _("absence excusée")
+    CANCELLED = "cancelled", _("annulée")
+
+
+# The exams that count: the one exam of a bloc in a session, the ones the national jury decides on.
+EXAM_COUNTING_STATUSES = [ExamStatus.SCHEDULED, ExamStatus.ABSENT]
+# The exams whose file never comes before the national jury, and after which the candidate is convened again.
+EXAM_WITHDRAWN_STATUSES = [ExamStatus.EXCUSED, ExamStatus.CANCELLED]
+
 # What a grid is about: once it is submitted (and signed), its exam keeps them. A grid reopened
 # before the second signature lets them change again.
 EXAM_GRADED_FIELDS = ["session", "candidate", "bloc", "kind", "scheduled_at", "president", "representative"]
@@ -512,6 +535,15 @@ def _graded_exam_refused():
     )
 
 
+def _closed_exam_refused():
+    return FrozenError(
+        _(
+            "Cette épreuve est close (candidat absent, absence excusée ou annulée) : son candidat, son bloc, sa "
+            "session, sa date et son jury ne changent plus. Convoquez le candidat à une nouvelle épreuve."
+        )
+    )
+
+
 class ExamQuerySet(models.QuerySet):
     def graded(self):
         """The exams whose grid is submitted or signed."""
@@ -521,10 +553,21 @@ class ExamQuerySet(models.QuerySet):
         """Each exam knows whether it is graded (`is_graded`) without a query of its own."""
         return self.annotate(graded=Q(grid__status__in=GRADED_GRID_STATUSES))
 
+    def closed(self):
+        """The exams whose outcome is recorded beyond the grid: candidate absent, absence excused, cancelled."""
+        return self.exclude(status=ExamStatus.SCHEDULED)
+
+    def counting(self):
+        """The exams that count: those to come or held, and the absences; not the excused nor the cancelled."""
+        return self.filter(status__in=EXAM_COUNTING_STATUSES)
+
     def _refuse_graded(self, fields):
         names = {name.removesuffix("_id") for name in fields}
-        if names & set(EXAM_GRADED_FIELDS) and self.graded().exists():
-            raise _graded_exam_refused()
+        if names & set(EXAM_GRADED_FIELDS):
+            if self.graded().exists():
+                raise _graded_exam_refused()
+            if self.closed().exists():
+                raise _closed_exam_refused()
 
     def update(self, **kwargs):
         self._refuse_graded(kwargs)
@@ -533,6 +576,10 @@ class ExamQuerySet(models.QuerySet):
     def bulk_update(self, objs, fields, batch_size=None):
         self.model.objects.filter(pk__in=[obj.pk for obj in objs])._refuse_graded(fields)
         return super().bulk_update(objs, fields, batch_size=batch_size)
+
+    def awaiting_decision(self):
+        """The exams no signed deliberation has decided yet; an excused or cancelled exam awaits none."""
+        return self.counting().exclude(decisions__file__deliberation__status="signed")
 
     def for_jury_member(self, user):
         """The exams on whose professional jury this user sits: the only ones they may reach."""
@@ -593,6 +640,12 @@ class Exam(models.Model):
     # The SEQUENCE of the exam's calendar invitation (RFC 5545): each change sent to its people raises it,
     # so that their calendars replace the event rather than add a second one (candidates/convocations.py).
     convocation_sequence = models.PositiveIntegerField(_("révision de la convocation"), default=0, editable=False)
+    # Changed only by candidates/services.py (record_absence, excuse_absence, cancel_exam), each leaving an
+    # ExamEvent with who, when and why.
+    status = models.CharField(
+        _("issue de l'épreuve"), max_length=10, choices=ExamStatus.choices, default=ExamStatus.SCHEDULED, editable=False
+    )
+    status_reason = models.TextField(_("motif"), blank=True, editable=False)
 
     objects = ExamQuerySet.as_manager()
 
@@ -602,15 +655,16 @@ class Exam(models.Model):
         ordering = ["scheduled_at"]
         indexes = [models.Index(fields=["scheduled_at"], name="exam_scheduled_at")]  # lists sort by it
         constraints = [
+            # An excused or cancelled exam makes way for a new one of the same bloc, in the same session.
             models.UniqueConstraint(
                 fields=["session", "candidate", "bloc"],
-                condition=Q(bloc__isnull=False),
+                condition=Q(bloc__isnull=False, status__in=EXAM_COUNTING_STATUSES),
                 name="exam_one_per_bloc_and_session",
                 violation_error_message=_("Ce candidat a déjà une épreuve pour ce bloc dans cette session."),
             ),
             models.UniqueConstraint(
                 fields=["session", "candidate"],
-                condition=Q(bloc__isnull=True),
+                condition=Q(bloc__isnull=True, status__in=EXAM_COUNTING_STATUSES),
                 name="exam_one_vae_interview_per_session",
                 violation_error_message=_("Ce candidat a déjà un entretien VAE dans cette session."),
             ),
@@ -632,6 +686,11 @@ class Exam(models.Model):
                 name="exam_has_a_place_or_a_link",
                 violation_error_message=_("Indiquez le lieu de l'épreuve ou son lien de visioconférence."),
             ),
+            models.CheckConstraint(
+                condition=Q(status__in=[ExamStatus.SCHEDULED, ExamStatus.ABSENT]) | ~Q(status_reason=""),
+                name="exam_excused_or_cancelled_says_why",
+                violation_error_message=_("Une absence excusée ou une annulation est motivée."),
+            ),
         ]
         triggers = [
             pgtrigger.Trigger(
@@ -647,6 +706,10 @@ class Exam(models.Model):
                         RAISE EXCEPTION 'grille soumise : % refusé sur %', TG_OP, TG_TABLE_NAME
                             USING ERRCODE = 'check_violation';
                     END IF;
+                    IF OLD.status <> 'scheduled' THEN
+                        RAISE EXCEPTION 'épreuve close : % refusé sur %', TG_OP, TG_TABLE_NAME
+                            USING ERRCODE = 'check_violation';
+                    END IF;
                     RETURN NEW;
                 """,
             )
@@ -657,13 +720,24 @@ class Exam(models.Model):
         return f"{self.candidate} · {what} · {timezone.localtime(self.scheduled_at):%d/%m/%Y %H:%M}"
 
     def save(self, *args, **kwargs):
+        """Refuses to move a graded exam, or one whose outcome is recorded (one query, as before the outcomes)."""
         self.set_kind()
         if self.pk is not None and not self._state.adding:
             attnames = [self._meta.get_field(name).attname for name in EXAM_GRADED_FIELDS]
-            stored = Exam.objects.filter(pk=self.pk).graded().values(*attnames).first()
+            stored = (
+                Exam.objects.filter(pk=self.pk)
+                .filter(Q(grid__status__in=GRADED_GRID_STATUSES) | ~Q(status=ExamStatus.SCHEDULED))
+                .values(*attnames, "status")
+                .first()
+            )
             if stored and any(stored[name] != getattr(self, name) for name in attnames):
-                raise _graded_exam_refused()
+                raise _graded_exam_refused() if stored["status"] == ExamStatus.SCHEDULED else _closed_exam_refused()
         super().save(*args, **kwargs)
+
+    @property
+    def is_closed(self):
+        """Its outcome is recorded (candidate absent, absence excused, cancelled): nothing more happens to it."""
+        return self.status != ExamStatus.SCHEDULED
 
     @property
     def is_graded(self):
@@ -710,6 +784,13 @@ class Exam(models.Model):
             certification_blocs=[bloc.code for bloc in certification.blocs.all()],
             acquired_blocs=candidate.acquired_bloc_codes(),
             livret2_received=bool(candidate.livret2_received_on),
+            awaiting_blocs=set(
+                Exam.objects.filter(candidate=candidate, bloc__isnull=False)
+                .exclude(pk=self.pk)
+                .exclude(session=self.session_id)  # the same session: one exam per bloc (a constraint says so)
+                .awaiting_decision()
+                .values_list("bloc__code", flat=True)
+            ),
         )
 
     def clean(self):
@@ -736,6 +817,49 @@ class Exam(models.Model):
             )
         if problems:
             raise ValidationError(problems)
+
+
+class ExamAction(models.TextChoices):
+    ABSENT = "absent", _("candidat absent")
+    EXCUSED = "excused", _("absence excusée")
+    POSTPONED = "postponed", _("reportée")
+    CANCELLED = "cancelled", _("annulée")
+
+
+class ExamEvent(FrozenModel):
+    """Who recorded what became of an exam, when and why: an absence, an excuse, a postponement (with the date
+    it had and the one it takes), a cancellation. Written by candidates/services.py in the same transaction as
+    the change, on every database (the pghistory trail is PostgreSQL's only); never changed."""
+
+    exam = models.ForeignKey(Exam, on_delete=models.PROTECT, related_name="events", verbose_name=_("épreuve"))
+    action = models.CharField(_("action"), max_length=10, choices=ExamAction.choices)
+    previous_scheduled_at = models.DateTimeField(_("date prévue jusque-là"), null=True, blank=True)
+    scheduled_at = models.DateTimeField(_("nouvelle date"), null=True, blank=True)
+    reason = models.TextField(_("motif"), blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("par")
+    )
+    at = models.DateTimeField(_("le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("événement d'épreuve")
+        verbose_name_plural = _("historique des épreuves")
+        ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(action=ExamAction.POSTPONED)
+                | Q(previous_scheduled_at__isnull=False, scheduled_at__isnull=False),
+                name="exam_event_postponement_has_both_dates",
+            ),
+        ]
+        triggers = [protect_when("exam_events_are_append_only", None)]
+
+    @classmethod
+    def frozen_rows(cls):
+        return Q()  # the trail is written once, never changed
+
+    def __str__(self):
+        return f"{self.exam} · {self.get_action_display()} · {timezone.localtime(self.at):%d/%m/%Y %H:%M}"
 
 
 @register_referential_use

@@ -45,6 +45,18 @@ def export_candidate(candidate) -> dict:
                 "jury": [exam.president.full_name, exam.representative.full_name],
                 "grille": grid.get_status_display() if grid else None,
                 "saisie": evaluation_selectors.grid_state(grid, layout) if grid else None,
+                "issue": exam.get_status_display(),
+                "historique": [
+                    {
+                        "le": timezone.localtime(event.at).isoformat(),
+                        "action": event.get_action_display(),
+                        "motif": event.reason,
+                        "nouvelle date": timezone.localtime(event.scheduled_at).isoformat()
+                        if event.scheduled_at
+                        else None,
+                    }
+                    for event in exam.events.all()
+                ],
             }
         )
     return {

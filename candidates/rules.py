@@ -127,6 +127,8 @@ class ExamFacts:
     certification_blocs: Collection[str]
     acquired_blocs: Collection[str]  # held for good, through either CQP
     livret2_received: bool
+    # Blocs of the candidate's other exams that no signed deliberation has decided yet.
+    awaiting_blocs: Collection[str] = ()
 
 
 def exam_problems(facts: ExamFacts) -> list[str]:
@@ -164,7 +166,22 @@ def training_exam_problems(facts: ExamFacts) -> list[str]:
     )
     if not facts.bloc_of_certification_version:
         problems.append(_("Le bloc doit être celui de la version du référentiel du CQP."))
-    return problems
+    return problems + resit_problems(facts)
+
+
+def resit_problems(facts: ExamFacts) -> list[str]:
+    """A bloc not validated may be examined again at a later session (an acquired one never is:
+    `bloc_exam_problems`), once the national jury has decided on the previous exam: until then nobody knows
+    whether a re-sit is needed."""
+    if facts.bloc in facts.awaiting_blocs:
+        return [
+            _(
+                "Le candidat a déjà une épreuve du bloc %(bloc)s en attente de la délibération du jury paritaire "
+                "national : une nouvelle épreuve se programme une fois le bloc non validé."
+            )
+            % {"bloc": facts.bloc}
+        ]
+    return []
 
 
 def vae_interview_problems(facts: ExamFacts) -> list[str]:

@@ -7,7 +7,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
@@ -17,19 +19,21 @@ from cqp_site.downloads import attachment
 from cqp_site.spreadsheets import dataset_response
 
 from . import register, services
-from .forms import RevocationForm
+from .forms import ReissueForm, RevocationForm
 from .models import Certificate, IssuingRun
 
 
 @admin.register(Certificate)
 class CertificateAdmin(GuardedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Certificates are issued from a signed deliberation and never edited nor deleted; they may be revoked."""
+    """Certificates are issued from a signed deliberation and never edited nor deleted; they may be revoked,
+    or re-issued when the holder's name is corrected (a new certificate replaces the old one)."""
 
     list_display = ["number", "kind", "holder_name", "issued_on", "validity"]
     list_filter = [
         "kind",
         ("certification", admin.RelatedOnlyFieldListFilter),
         ("revoked_at", admin.EmptyFieldListFilter),
+        ("replaced_at", admin.EmptyFieldListFilter),
         "deliberation",
     ]
     search_fields = ["number", "holder_name"]
@@ -50,6 +54,8 @@ class CertificateAdmin(GuardedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         "revocation_reason",
         "revoked_by",
         "revocation",
+        "replacement",
+        "history",
     ]
     readonly_fields = fields
     actions = ["register_csv", "register_xml"]
@@ -76,7 +82,9 @@ class CertificateAdmin(GuardedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("validité"))
     def validity(self, certificate):
-        return _("révoqué") if certificate.is_revoked else _("valide")
+        if certificate.is_revoked:
+            return _("révoqué")
+        return _("remplacé") if certificate.is_replaced else _("valide")
 
     @admin.display(description=_("PDF signé"))
     def pdf_download(self, certificate):
@@ -92,16 +100,66 @@ class CertificateAdmin(GuardedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("révocation"))
     def revocation(self, certificate):
-        if certificate.is_revoked:
+        if not certificate.is_valid:
             return "—"
         url = reverse("admin:certificates_certificate_revoke", args=[certificate.pk])
         return format_html('<a class="button" href="{}">{}</a>', url, _("Révoquer ce certificat"))
 
+    @admin.display(description=_("réédition"))
+    def replacement(self, certificate):
+        """The certificate this one replaces, the one that replaces it, or the button to re-issue it."""
+        parts = []
+        if certificate.replaces_id:
+            parts.append(
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    _("Remplace le certificat"),
+                    reverse("admin:certificates_certificate_change", args=[certificate.replaces_id]),
+                    certificate.replaces.number,
+                )
+            )
+        if certificate.is_replaced:
+            parts.append(
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    _("Remplacé le %(date)s par le certificat")
+                    % {"date": date_format(timezone.localtime(certificate.replaced_at))},
+                    reverse("admin:certificates_certificate_change", args=[certificate.replaced_by.pk]),
+                    certificate.replaced_by.number,
+                )
+            )
+        elif not certificate.is_revoked:
+            url = reverse("admin:certificates_certificate_reissue", args=[certificate.pk])
+            parts.append(format_html('<a class="button" href="{}">{}</a>', url, _("Rééditer (nom corrigé)")))
+        return format_html_join(mark_safe("<br>"), "{}", ((part,) for part in parts))
+
+    @admin.display(description=_("historique"))
+    def history(self, certificate):
+        events = certificate.events.select_related("user", "replacement")
+        return (
+            format_html_join(
+                mark_safe("<br>"),
+                "{} — {} par {} : {}",
+                (
+                    (
+                        date_format(timezone.localtime(event.at), "DATETIME_FORMAT"),
+                        event.get_action_display() + (f" ({event.replacement.number})" if event.replacement_id else ""),
+                        (event.user.get_full_name() or event.user.get_username()) if event.user else _("(sans compte)"),
+                        event.reason,
+                    )
+                    for event in events
+                ),
+            )
+            or "—"
+        )
+
     def get_urls(self):
         revoke = self.admin_site.admin_view(self.revoke_view)
+        reissue = self.admin_site.admin_view(self.reissue_view)
         pdf = never_cache(self.pdf_view)
         return [
             path("<int:pk>/revoquer/", revoke, name="certificates_certificate_revoke"),
+            path("<int:pk>/reediter/", reissue, name="certificates_certificate_reissue"),
             path("<int:pk>/pdf/", pdf, name="certificates_certificate_pdf"),
             *super().get_urls(),
         ]
@@ -114,12 +172,46 @@ class CertificateAdmin(GuardedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             raise Http404
         return FileResponse(certificate.pdf.open("rb"), as_attachment=True, filename=f"{certificate.number}.pdf")
 
-    def revoke_view(self, request, pk):
-        certificate = get_object_or_404(Certificate, pk=pk)
+    def _changeable_or_404(self, request, pk):
+        certificate = get_object_or_404(Certificate.objects.select_related("candidate"), pk=pk)
         if not self.has_view_permission(request, certificate) or not request.user.has_perm(
             "certificates.change_certificate"
         ):
             raise Http404
+        return certificate
+
+    def reissue_view(self, request, pk):
+        """The holder's name corrected in the candidate's record: a new certificate in that name replaces this one."""
+        certificate = self._changeable_or_404(request, pk)
+        form = ReissueForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                new = services.reissue_certificate(certificate, form.cleaned_data["reason"], acting_user=request.user)
+            except services.CertificateError as error:
+                messages.error(request, str(error))
+                return redirect("admin:certificates_certificate_change", certificate.pk)
+            messages.success(
+                request,
+                _(
+                    "Certificat %(old)s remplacé par le certificat %(new)s, au nom de %(name)s : il est produit "
+                    "et envoyé à son titulaire en arrière-plan."
+                )
+                % {"old": certificate.number, "new": new.number, "name": new.holder_name},
+            )
+            return redirect("admin:certificates_certificate_change", new.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Rééditer le certificat %(number)s") % {"number": certificate.number},
+            "certificate": certificate,
+            "new_name": services.holder_name_of(certificate.candidate),
+            "candidate_url": reverse("admin:candidates_candidate_change", args=[certificate.candidate_id]),
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/certificates/reissue.html", context)
+
+    def revoke_view(self, request, pk):
+        certificate = self._changeable_or_404(request, pk)
         form = RevocationForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:

@@ -1,8 +1,13 @@
-"""Start-up checks for what PDF rendering needs from the machine."""
+"""Start-up checks: what PDF rendering needs from the machine, and (with `--database`) the dates that
+certificates rest on."""
 
 import ctypes.util
 
-from django.core.checks import Warning, register
+from django.core.checks import Tags, Warning, register
+from django.db import connections
+from django.db.migrations.recorder import MigrationRecorder
+from django.db.models import F, Q
+from django.utils import timezone
 
 
 def harfbuzz_subset_available():
@@ -23,3 +28,158 @@ def check_harfbuzz_subset(app_configs, **kwargs):
             id="certificates.W001",
         )
     ]
+
+
+# The dates a certificate rests on (issue 16) ------------------------------------------------------------
+
+SHOWN = 10  # rows named in a warning; the count says how many there are
+
+
+def _listed(count, rows, describe):
+    named = "; ".join(describe(row) for row in rows)
+    return named + (f"; … ({count - len(rows)} de plus)" if count > len(rows) else "")
+
+
+def _day(value):
+    return timezone.localtime(value).strftime("%d/%m/%Y")
+
+
+DATES_HINT = (
+    "Rien n'a été modifié : ces enregistrements sont signés. Examinez chaque cas (README, « Dates ») ; "
+    "la vérification est refaite par « manage.py check --database default »."
+)
+
+
+def _date_problems(alias):
+    """What breaks the dates' order, found by the database: each problem, its rows (a query) and how to name one."""
+    from candidates.models import AcquiredBloc, CqpAward
+    from evaluations.models import Deliberation
+
+    from .models import Certificate
+
+    deliberations = (
+        Deliberation.objects.using(alias)
+        .filter(signed_at__isnull=False, signed_at__date__lt=F("held_on"))
+        .order_by("held_on", "pk")
+    )
+    blocs = (
+        AcquiredBloc.objects.using(alias)
+        .filter(deliberation__isnull=False)
+        .exclude(acquired_on=F("deliberation__held_on"))
+        .select_related("candidate", "bloc", "deliberation")
+        .order_by("pk")
+    )
+    awards = (
+        CqpAward.objects.using(alias)
+        .filter(deliberation__isnull=False)
+        .exclude(awarded_on=F("deliberation__held_on"))
+        .select_related("candidate", "certification", "deliberation")
+        .order_by("pk")
+    )
+    certificates = Certificate.objects.using(alias).select_related("deliberation").order_by("number")
+    issued = certificates.exclude(issued_on=F("deliberation__held_on"))
+    revoked = certificates.filter(revoked_at__isnull=False, revoked_at__date__lt=F("issued_on"))
+    replaced = certificates.filter(replaced_at__isnull=False, replaced_at__date__lt=F("issued_on"))
+    return [
+        (
+            "W002",
+            "délibération(s) signée(s) avant leur date",
+            deliberations,
+            lambda d: f"« {d.title} » datée du {d.held_on:%d/%m/%Y}, signée le {_day(d.signed_at)}",
+        ),
+        (
+            "W003",
+            "bloc(s) acquis à une autre date que celle de leur délibération",
+            blocs,
+            lambda b: (
+                f"{b.candidate} {b.bloc.code} acquis le {b.acquired_on:%d/%m/%Y}, "
+                f"délibération du {b.deliberation.held_on:%d/%m/%Y}"
+            ),
+        ),
+        (
+            "W004",
+            "CQP délivré(s) à une autre date que celle de leur délibération",
+            awards,
+            lambda a: (
+                f"{a.candidate} CQP {a.certification.code} le {a.awarded_on:%d/%m/%Y}, "
+                f"délibération du {a.deliberation.held_on:%d/%m/%Y}"
+            ),
+        ),
+        (
+            "W005",
+            "certificat(s) délivré(s) à une autre date que celle de leur délibération",
+            issued,
+            lambda c: (
+                f"{c.number} délivré le {c.issued_on:%d/%m/%Y}, délibération du {c.deliberation.held_on:%d/%m/%Y}"
+            ),
+        ),
+        (
+            "W006",
+            "certificat(s) révoqué(s) avant leur date de délivrance",
+            revoked,
+            lambda c: f"{c.number} délivré le {c.issued_on:%d/%m/%Y}, révoqué le {_day(c.revoked_at)}",
+        ),
+        (
+            "W007",
+            "certificat(s) remplacé(s) avant leur date de délivrance",
+            replaced,
+            lambda c: f"{c.number} délivré le {c.issued_on:%d/%m/%Y}, remplacé le {_day(c.replaced_at)}",
+        ),
+    ]
+
+
+def _replacement_problems(alias):
+    """A re-issued certificate is for the same holder, bloc or CQP and deliberation as the one it replaces,
+    with the same date of issue; a replaced one has its replacement."""
+    from .models import Certificate
+
+    differs = Q()
+    for field in ["kind", "candidate", "certification", "deliberation", "issued_on"]:  # never null
+        differs |= ~Q(**{field: F(f"replaces__{field}")})
+    for field in ["acquired_bloc", "cqp_award"]:  # one of them null, by kind
+        mine, theirs = Q(**{f"{field}__isnull": True}), Q(**{f"replaces__{field}__isnull": True})
+        differs |= (mine & ~theirs) | (~mine & theirs) | (~mine & ~theirs & ~Q(**{field: F(f"replaces__{field}")}))
+    certificates = Certificate.objects.using(alias).order_by("number")
+    wrong = certificates.filter(
+        Q(replaces__isnull=False) & (Q(replaces__replaced_at__isnull=True) | differs)
+        | Q(replaced_at__isnull=False, replaced_by__isnull=True)
+    )
+    return [
+        (
+            "W008",
+            "réédition(s) incohérente(s) (le certificat remplacé et son remplaçant ne se correspondent pas)",
+            wrong,
+            lambda c: c.number,
+        )
+    ]
+
+
+@register(Tags.database)
+def check_dates(app_configs, databases=None, **kwargs):
+    """Issue 16: a deliberation is signed on or after its date; its blocs are acquired and its certificates
+    issued on that date; a certificate is revoked or replaced on or after it. The constraints added with the
+    guarantees hold for every row written since; rows written before, which may break them, are reported
+    here, never changed. Runs with `manage.py check --database default` (and `migrate`), once the
+    migrations that bring the guarantees are applied."""
+    warnings = []
+    for alias in databases or []:
+        applied = MigrationRecorder(connections[alias]).applied_migrations()
+        if any(migration not in applied for migration in DATES_MIGRATIONS):
+            continue
+        for code, what, rows, describe in _date_problems(alias) + _replacement_problems(alias):
+            count = rows.count()
+            if count:
+                warnings.append(
+                    Warning(
+                        f"{count} {what} : {_listed(count, list(rows[:SHOWN]), describe)}.",
+                        hint=DATES_HINT,
+                        id=f"certificates.{code}",
+                    )
+                )
+    return warnings
+
+
+DATES_MIGRATIONS = [
+    ("evaluations", "0011_deliberation_signed_on_or_after_its_date"),
+    ("certificates", "0006_reissue_and_dates_that_cannot_lie"),
+]

@@ -36,3 +36,12 @@ class RevocationForm(forms.Form):
     reason = forms.CharField(
         label=_("Motif de la révocation"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
+
+
+class ReissueForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif de la réédition"),
+        help_text=_("Par exemple : erreur de saisie du nom corrigée, changement de nom d'usage."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )

@@ -17,11 +17,12 @@ from .models import CertificateKind
 
 
 def issued_drafts(certificates) -> list[Draft]:
-    """One message per holder, listing their certificates of the group with each PDF attached. A revoked
-    certificate is never sent (none is at production, the check keeps it so)."""
+    """One message per holder, listing their certificates of the group with each PDF attached. A revoked or
+    replaced certificate is never sent (none is at production, the check keeps it so); a re-issued one says
+    which number it replaces."""
     by_holder = {}
     for certificate in certificates:
-        if certificate.revoked_at is None:
+        if certificate.is_valid:
             by_holder.setdefault(certificate.candidate_id, []).append(certificate)
     templates = (get_template("certificates/mail/issued_subject.txt"), get_template("certificates/mail/issued.txt"))
     return [_draft(templates, held) for held in by_holder.values()]

@@ -2,7 +2,11 @@
 
 Each has a public number (CCP-GC-2026-000123: per kind, CQP and year, never reused, never
 skipped) and a random verification code (128 bits, no personal data) that its QR code carries.
-Nothing is deleted: a certificate is revoked, with its reason.
+Nothing is deleted: a certificate is revoked, with its reason, or replaced by a new one (a holder's
+name corrected), which takes the next number; a bloc or a CQP award has one current certificate.
+
+Dates (issue 16): a certificate is « délivré » on the date of the deliberation that decided it, which
+was signed on or after that date; it is revoked or replaced on or after that date, never before.
 """
 
 import secrets
@@ -10,11 +14,11 @@ import secrets
 import pgtrigger
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from cqp_site.audit import audited
-from cqp_site.frozen import FrozenError, FrozenModel, any_changed, protect_when
+from cqp_site.frozen import FrozenError, FrozenModel, FrozenQuerySet, any_changed, protect_when
 
 # What a certificate says, fixed once it is numbered.
 IDENTITY = [
@@ -29,6 +33,7 @@ IDENTITY = [
     "deliberation_id",
     "holder_name",
     "issued_on",
+    "replaces_id",
 ]
 
 
@@ -40,6 +45,17 @@ class CertificateKind(models.TextChoices):
 def new_verification_code():
     """128 random bits, URL-safe (22 characters)."""
     return secrets.token_urlsafe(16)
+
+
+# What a certificate may still receive once numbered, each once: its PDF, a revocation or a replacement.
+# A replaced certificate receives nothing more.
+CHANGES_ONCE = ["pdf", "sha256", "revoked_at", "revocation_reason", "revoked_by_id", "replaced_at"]
+
+
+class CertificateQuerySet(FrozenQuerySet):
+    def current(self):
+        """The certificates in force or revoked, not those replaced by a re-issue."""
+        return self.filter(replaced_at__isnull=True)
 
 
 class NumberSequence(models.Model):
@@ -55,7 +71,8 @@ class NumberSequence(models.Model):
 @audited
 class Certificate(FrozenModel):
     """Once numbered, a certificate changes twice at most: its signed PDF is stored once, and it may be
-    revoked once. Anything else, and any deletion, is refused (model layer, and triggers on PostgreSQL)."""
+    revoked once or replaced once (`services.reissue_certificate`), not both; a replaced one changes no more.
+    Anything else, and any deletion, is refused (model layer, and triggers on PostgreSQL)."""
 
     kind = models.CharField(_("type"), max_length=3, choices=CertificateKind.choices)
     number = models.CharField(_("numéro"), max_length=40, unique=True)
@@ -69,11 +86,11 @@ class Certificate(FrozenModel):
     bloc = models.ForeignKey(
         "referentials.Bloc", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("bloc")
     )
-    acquired_bloc = models.OneToOneField(
-        "candidates.AcquiredBloc", on_delete=models.PROTECT, null=True, blank=True, related_name="certificate"
+    acquired_bloc = models.ForeignKey(
+        "candidates.AcquiredBloc", on_delete=models.PROTECT, null=True, blank=True, related_name="certificates"
     )
-    cqp_award = models.OneToOneField(
-        "candidates.CqpAward", on_delete=models.PROTECT, null=True, blank=True, related_name="certificate"
+    cqp_award = models.ForeignKey(
+        "candidates.CqpAward", on_delete=models.PROTECT, null=True, blank=True, related_name="certificates"
     )
     deliberation = models.ForeignKey(
         "evaluations.Deliberation",
@@ -95,6 +112,17 @@ class Certificate(FrozenModel):
         related_name="+",
         verbose_name=_("révoqué par"),
     )
+    replaces = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        verbose_name=_("remplace le certificat"),
+    )
+    replaced_at = models.DateTimeField(_("remplacé le"), null=True, blank=True)
+
+    objects = CertificateQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("certificat")
@@ -110,6 +138,32 @@ class Certificate(FrozenModel):
                 condition=Q(revoked_at__isnull=True) | ~Q(revocation_reason=""),
                 name="certificate_revocation_has_a_reason",
             ),
+            # One current certificate per bloc acquired or CQP awarded; replaced ones are kept beside it.
+            models.UniqueConstraint(
+                fields=["acquired_bloc"],
+                condition=Q(replaced_at__isnull=True),
+                name="certificate_one_current_per_bloc",
+            ),
+            models.UniqueConstraint(
+                fields=["cqp_award"],
+                condition=Q(replaced_at__isnull=True),
+                name="certificate_one_current_per_cqp",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | Q(replaced_at__isnull=True),
+                name="certificate_revoked_or_replaced_not_both",
+            ),
+            # In French time, as `issued_on` is: revoked or replaced on the day of issue at the earliest.
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | Q(revoked_at__date__gte=F("issued_on")),
+                name="certificate_revoked_on_or_after_its_issue",
+                violation_error_message=_("Un certificat ne peut pas être révoqué avant d'avoir été délivré."),
+            ),
+            models.CheckConstraint(
+                condition=Q(replaced_at__isnull=True) | Q(replaced_at__date__gte=F("issued_on")),
+                name="certificate_replaced_on_or_after_its_issue",
+                violation_error_message=_("Un certificat ne peut pas être remplacé avant d'avoir été délivré."),
+            ),
         ]
         triggers = [
             protect_when("certificate_is_never_deleted", None, operation=pgtrigger.Delete),
@@ -120,7 +174,8 @@ class Certificate(FrozenModel):
                 | (
                     pgtrigger.Q(old__revoked_at__isnull=False)
                     & any_changed(["revoked_at", "revocation_reason", "revoked_by_id"])
-                ),
+                )
+                | (pgtrigger.Q(old__replaced_at__isnull=False) & any_changed(CHANGES_ONCE)),
                 operation=pgtrigger.Update,
             ),
         ]
@@ -139,6 +194,7 @@ class Certificate(FrozenModel):
                     stored.is_revoked
                     and (stored.revoked_at, stored.revocation_reason) != (self.revoked_at, self.revocation_reason)
                 )
+                or (stored.is_replaced and any(getattr(stored, f) != getattr(self, f) for f in CHANGES_ONCE))
             ):
                 raise FrozenError(f"{self.number} : un certificat délivré ne change pas.")
         models.Model.save(self, *args, **kwargs)
@@ -151,10 +207,74 @@ class Certificate(FrozenModel):
         return self.revoked_at is not None
 
     @property
+    def is_replaced(self):
+        return self.replaced_at is not None
+
+    @property
+    def is_valid(self):
+        return not (self.is_revoked or self.is_replaced)
+
+    @property
     def title(self):
         if self.kind == CertificateKind.CCP:
             return f"CCP — bloc {self.bloc.code} : {self.bloc.title}"
         return f"CQP — {self.certification.title}"
+
+
+class CertificateAction(models.TextChoices):
+    REISSUED = "reissued", _("réédité (nom corrigé)")
+    REVOKED = "revoked", _("révoqué")
+
+
+class CertificateEvent(FrozenModel):
+    """Who re-issued or revoked a certificate, when and why; for a re-issue, the certificate that replaces
+    it. Written in the transaction of the change, on every database (the pghistory trail is PostgreSQL's
+    only), and never changed."""
+
+    certificate = models.ForeignKey(
+        Certificate, on_delete=models.PROTECT, related_name="events", verbose_name=_("certificat")
+    )
+    action = models.CharField(_("action"), max_length=10, choices=CertificateAction.choices)
+    replacement = models.ForeignKey(
+        Certificate,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("remplacé par"),
+    )
+    reason = models.TextField(_("motif"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("par"),
+        help_text=_("Vide pour un changement fait sans compte (une commande)."),
+    )
+    at = models.DateTimeField(_("le"))
+
+    class Meta:
+        verbose_name = _("événement de certificat")
+        verbose_name_plural = _("historique des certificats")
+        ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(action=CertificateAction.REISSUED) & Q(replacement__isnull=False))
+                | (Q(action=CertificateAction.REVOKED) & Q(replacement__isnull=True)),
+                name="certificate_event_reissue_names_its_replacement",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="certificate_event_has_a_reason"),
+        ]
+        triggers = [protect_when("certificate_events_are_append_only", None)]
+
+    @classmethod
+    def frozen_rows(cls):
+        return Q()  # the trail is written once, never changed
+
+    def __str__(self):
+        return f"{self.certificate} · {self.get_action_display()} · {self.at:%d/%m/%Y %H:%M}"
 
 
 class IssuingRun(models.Model):

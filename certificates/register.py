@@ -1,5 +1,5 @@
 """The register of certificate holders a certifier sends to the Caisse des Dépôts (Code du travail,
-article L.6113-8): one entry per CQP or CCP issued and not revoked.
+article L.6113-8): one entry per CQP or CCP issued and neither revoked nor replaced.
 
 As CSV (every entry, French headers), and as the XML flux of the Caisse des Dépôts' "accrochage
 certificateurs" (namespace urn:cdc:cpf:pc5:schema:1.0.0, structure of its public guide and example),
@@ -81,9 +81,10 @@ class Entry:
 
 
 def entries(certificates) -> list[Entry]:
-    """The register's entries for these certificates, revoked ones left out (one query)."""
+    """The register's entries for these certificates, revoked and replaced ones left out (one query): a
+    re-issued certificate is declared once, under its current number."""
     certificates = (
-        certificates.filter(revoked_at__isnull=True)
+        certificates.filter(revoked_at__isnull=True, replaced_at__isnull=True)
         .select_related("candidate", "certification", "bloc")
         .order_by("issued_on", "number")
     )

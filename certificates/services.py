@@ -1,4 +1,4 @@
-"""Issuing, rendering, signing and revoking certificates. Each state change is one transaction.
+"""Issuing, rendering, signing, re-issuing and revoking certificates. Each state change is one transaction.
 
 Numbers are given in one transaction for a whole deliberation, before any PDF is made: a run that
 fails afterwards leaves numbered certificates without PDF, which the next run completes, so a
@@ -22,7 +22,7 @@ from django.core.files.base import File
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, models, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -34,7 +34,7 @@ from outbox.services import queue_many
 
 from . import signing
 from .messages import issued_drafts
-from .models import Certificate, CertificateKind, IssuingRun, NumberSequence
+from .models import Certificate, CertificateAction, CertificateEvent, CertificateKind, IssuingRun, NumberSequence
 
 BATCH_SIZE = 25  # certificates per task
 GROUP_SIZE = 25  # certificates whose rows are written in one transaction
@@ -51,13 +51,34 @@ def verify_url(certificate):
     return settings.SITE_URL + reverse("certificates:verify", kwargs={"code": certificate.code})
 
 
+def holder_name_of(candidate):
+    """The holder's name as a certificate prints it, read from the candidate's record."""
+    return f"{candidate.first_name} {candidate.last_name.upper()}"
+
+
+def number_prefix(kind, certification, issued_on):
+    """Numbers follow each other per kind, CQP and year of issue (the deliberation's date)."""
+    return f"{kind}-{certification.code}-{issued_on.year}"
+
+
+def _take_numbers(prefix, count):
+    """The next `count` numbers of the prefix's sequence, locked until the transaction ends: a rolled back
+    transaction gives them back, so numbers are neither skipped nor reused."""
+    NumberSequence.objects.get_or_create(prefix=prefix)
+    sequence = NumberSequence.objects.select_for_update().get(prefix=prefix)
+    first = sequence.last + 1
+    sequence.last += count
+    sequence.save(update_fields=["last"])
+    return [f"{prefix}-{number:06d}" for number in range(first, first + count)]
+
+
 @transaction.atomic
 def number_certificates(deliberation) -> int:
     """Create, numbered, every certificate a signed deliberation gives that does not exist yet."""
     if not deliberation.is_signed:
         raise CertificateError(_("La délibération doit être signée avant la délivrance des certificats."))
     blocs = (
-        AcquiredBloc.objects.filter(deliberation=deliberation, certificate__isnull=True)
+        AcquiredBloc.objects.filter(deliberation=deliberation, certificates__isnull=True)
         .select_related("candidate", "bloc")
         .order_by("candidate__last_name", "candidate__first_name", "candidate_id", "bloc__code")
     )
@@ -66,11 +87,10 @@ def number_certificates(deliberation) -> int:
         file.candidate_id: file.certification for file in deliberation.files.select_related("certification")
     }
     awards = (
-        CqpAward.objects.filter(deliberation=deliberation, certificate__isnull=True)
+        CqpAward.objects.filter(deliberation=deliberation, certificates__isnull=True)
         .select_related("candidate", "certification")
         .order_by("candidate__last_name", "candidate__first_name", "candidate_id")
     )
-    year = deliberation.held_on.year
     pending = [
         (
             CertificateKind.CCP,
@@ -82,27 +102,25 @@ def number_certificates(deliberation) -> int:
     ] + [(CertificateKind.CQP, award.candidate, award.certification, {"cqp_award": award}) for award in awards]
     by_prefix = {}
     for kind, candidate, certification, link in pending:
-        by_prefix.setdefault(f"{kind}-{certification.code}-{year}", []).append((kind, candidate, certification, link))
+        prefix = number_prefix(kind, certification, deliberation.held_on)
+        by_prefix.setdefault(prefix, []).append((kind, candidate, certification, link))
     created = []
     for prefix, items in by_prefix.items():
         # One lock per number sequence: its numbers are taken as a block, in the order above.
-        NumberSequence.objects.get_or_create(prefix=prefix)
-        sequence = NumberSequence.objects.select_for_update().get(prefix=prefix)
-        first = sequence.last + 1
-        sequence.last += len(items)
-        sequence.save(update_fields=["last"])
         created.extend(
             Certificate(
                 kind=kind,
-                number=f"{prefix}-{number:06d}",
+                number=number,
                 candidate=candidate,
                 certification=certification,
                 deliberation=deliberation,
-                holder_name=f"{candidate.first_name} {candidate.last_name.upper()}",
-                issued_on=deliberation.held_on,
+                holder_name=holder_name_of(candidate),
+                issued_on=deliberation.held_on,  # the deliberation's date: what the certificate certifies
                 **link,
             )
-            for number, (kind, candidate, certification, link) in enumerate(items, start=first)
+            for number, (kind, candidate, certification, link) in zip(
+                _take_numbers(prefix, len(items)), items, strict=True
+            )
         )
     Certificate.objects.bulk_create(created)
     return len(created)
@@ -284,7 +302,7 @@ def _produce_group(run_id, certificate_ids):
         with transaction.atomic():
             certificates = list(
                 Certificate.objects.select_for_update(of=("self",))
-                .select_related("candidate", "certification", "bloc", "deliberation")
+                .select_related("candidate", "certification", "bloc", "deliberation", "replaces")
                 .filter(pk__in=certificate_ids, pdf="")
                 .order_by("pk")
             )
@@ -343,10 +361,12 @@ def resume_stalled_runs(*, stalled_after, queue_is_idle):
 
 
 def write_archive(run, output):
-    """The ZIP of every certificate of the run's deliberation, copied from storage into `output` a chunk at
+    """The ZIP of every current certificate of the run's deliberation (a replaced one is left out, its
+    replacement is in), copied from storage into `output` a chunk at
     a time: neither the PDFs nor the ZIP are held in memory (the admin gives a temporary file)."""
     with zipfile.ZipFile(output, "w", zipfile.ZIP_STORED) as archive:
-        for certificate in Certificate.objects.filter(deliberation_id=run.deliberation_id).order_by("number"):
+        current = Certificate.objects.current().filter(deliberation_id=run.deliberation_id)
+        for certificate in current.order_by("number"):
             with certificate.pdf.open("rb") as pdf, archive.open(f"{certificate.number}.pdf", "w") as member:
                 shutil.copyfileobj(pdf, member)
     return output
@@ -356,17 +376,100 @@ def archive_name(run):
     return f"certificats-{run.deliberation.held_on:%Y-%m-%d}-{run.deliberation_id}.zip"
 
 
+def _refuse_before_issue(certificate, now):
+    """Revoked or replaced on its day of issue at the earliest (a deliberation signed before its date, from
+    before that was refused, may have dated a certificate in the future)."""
+    if timezone.localdate(now) < certificate.issued_on:
+        raise CertificateError(
+            _("Ce certificat est délivré le %(date)s : rien ne peut le changer avant cette date.")
+            % {"date": formats.date_format(certificate.issued_on, "j F Y")}
+        )
+
+
 @transaction.atomic
 def revoke(certificate, user, reason):
     """A certificate is revoked, never deleted; the verification page says so."""
     reason = reason.strip()
     if not reason:
         raise CertificateError(_("Indiquez le motif de la révocation."))
-    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    certificate = (
+        Certificate.objects.select_for_update(of=("self",)).select_related("replaced_by").get(pk=certificate.pk)
+    )
     if certificate.is_revoked:
         raise CertificateError(_("Ce certificat est déjà révoqué."))
-    certificate.revoked_at = timezone.now()
+    if certificate.is_replaced:
+        raise CertificateError(
+            _("Ce certificat est remplacé par le n° %(number)s : c'est celui-ci qu'il faut révoquer.")
+            % {"number": certificate.replaced_by.number}
+        )
+    now = timezone.now()
+    _refuse_before_issue(certificate, now)
+    certificate.revoked_at = now
     certificate.revocation_reason = reason
     certificate.revoked_by = user
     certificate.save(update_fields=["revoked_at", "revocation_reason", "revoked_by"])
+    CertificateEvent.objects.create(
+        certificate=certificate, action=CertificateAction.REVOKED, reason=reason, user=user, at=now
+    )
     return certificate
+
+
+@transaction.atomic
+def reissue_certificate(certificate, reason, *, acting_user):
+    """A new certificate for the same bloc or CQP, in the holder's name as their record now has it (an error
+    corrected, a name changed); the old one is marked replaced, and its verification page points to the new.
+
+    The new one takes the next number of the same sequence (no gap: one transaction) and keeps the date of
+    issue, the deliberation's: that is what it certifies, and what the register declares as the date the
+    certification was obtained. It prints « Réédité le … » with the day of the re-issue, which is when
+    the old one was replaced. It is produced, signed and sent to its holder by the task worker, like any
+    certificate (`start_issuing`). Who, when and why is written in a `CertificateEvent`."""
+    reason = reason.strip()
+    if not reason:
+        raise CertificateError(_("Indiquez le motif de la réédition."))
+    old = (
+        Certificate.objects.select_for_update(of=("self",))
+        .select_related("candidate", "certification", "deliberation", "replaced_by")
+        .get(pk=certificate.pk)
+    )
+    if old.is_replaced:
+        raise CertificateError(
+            _("Ce certificat est déjà remplacé par le n° %(number)s.") % {"number": old.replaced_by.number}
+        )
+    if old.is_revoked:
+        raise CertificateError(_("Ce certificat est révoqué : il n'est pas réédité."))
+    if not old.pdf:
+        raise CertificateError(_("Ce certificat est en cours de production : rééditez-le une fois produit."))
+    holder_name = holder_name_of(old.candidate)
+    if holder_name == old.holder_name:
+        raise CertificateError(
+            _(
+                "Le dossier du candidat porte le même nom que le certificat (%(name)s) : corrigez d'abord "
+                "le nom dans le dossier du candidat, puis rééditez le certificat."
+            )
+            % {"name": old.holder_name}
+        )
+    now = timezone.now()
+    _refuse_before_issue(old, now)
+    old.replaced_at = now
+    old.save(update_fields=["replaced_at"])  # first: the new one is then the one current certificate
+    (number,) = _take_numbers(number_prefix(old.kind, old.certification, old.issued_on), 1)
+    new = Certificate.objects.create(
+        kind=old.kind,
+        number=number,
+        candidate=old.candidate,
+        certification=old.certification,
+        bloc_id=old.bloc_id,
+        acquired_bloc_id=old.acquired_bloc_id,
+        cqp_award_id=old.cqp_award_id,
+        deliberation=old.deliberation,
+        holder_name=holder_name,
+        issued_on=old.issued_on,
+        replaces=old,
+    )
+    CertificateEvent.objects.create(
+        certificate=old, action=CertificateAction.REISSUED, replacement=new, reason=reason, user=acting_user, at=now
+    )
+    start_issuing(old.deliberation)
+    logger.info("certificate %s re-issued as %s (ids %s, %s)", old.number, new.number, old.pk, new.pk)
+    return new

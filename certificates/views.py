@@ -1,6 +1,7 @@
 """The public verification of certificates: by the code of the QR code, or by number and holder.
 
-Only what an employer needs is shown (name, certification or bloc, dates, validity); anything
+Only what an employer needs is shown (name, certification or bloc, dates, validity, and for a replaced
+certificate the number of the one that replaces it, with its link); anything
 unknown or malformed gets the same plain « introuvable ». Numbers follow each other, so a lookup
 needs the holder's whole name or birth date, and each client address has a limited number of
 lookups (and of unknown codes) per window of time, counted in the cache every process shares."""
@@ -74,7 +75,9 @@ def verify(request, code):
     certificate = None
     if CODE.match(code):
         certificate = (
-            Certificate.objects.select_related("certification", "bloc", "deliberation").filter(code=code).first()
+            Certificate.objects.select_related("certification", "bloc", "deliberation", "replaces", "replaced_by")
+            .filter(code=code)
+            .first()
         )
     if certificate is None:
         wait = _count_attempt(request)

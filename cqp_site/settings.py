@@ -356,6 +356,14 @@ GRID_REMINDER_EVERY_DAYS = int(env("GRID_REMINDER_EVERY_DAYS", "3"))
 # How often the task worker looks for reminders to send (0: never; run `manage.py send_reminders` from cron).
 REMINDERS_EVERY_SECONDS = int(env("REMINDERS_EVERY_SECONDS", "3600"))
 
+# The national joint jury (evaluations.rules.composition_problems). The texts give no numbers: a deliberation
+# is signed when each college (employers, employees) has at least this many members present (at least 1),
+# and, with parity, as many in one college as in the other.
+NATIONAL_JURY_MIN_PER_COLLEGE = int(env("NATIONAL_JURY_MIN_PER_COLLEGE", "2"))
+if NATIONAL_JURY_MIN_PER_COLLEGE < 1:
+    raise ImproperlyConfigured("NATIONAL_JURY_MIN_PER_COLLEGE must be at least 1: a joint jury seats both colleges.")
+NATIONAL_JURY_PARITY = env_bool("NATIONAL_JURY_PARITY", True)
+
 # Health (/sante/): a worker is taken for lost when its heartbeat is older than this; the signing
 # certificate is reported expiring this many days before its end.
 WORKER_HEARTBEAT_SECONDS = int(env("WORKER_HEARTBEAT_SECONDS", "10"))

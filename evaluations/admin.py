@@ -1,8 +1,11 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import redirect
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from candidates.admin import SessionFilter
@@ -12,7 +15,8 @@ from cqp_site.admin import ReadOnlyAdminMixin, related_count
 from cqp_site.admin_guards import GuardedAdminMixin
 from outputs.admin import BackgroundResultsExportMixin
 
-from .models import CandidateFile, Deliberation, Grid, GridEvent, Signature
+from . import selectors
+from .models import CandidateFile, Deliberation, DeliberationMember, Grid, GridEvent, Signature
 
 
 def national_jury_accounts():
@@ -70,13 +74,45 @@ class DeliberationForm(forms.ModelForm):
         return cleaned_data
 
 
+class DeliberationMemberFormSet(forms.BaseInlineFormSet):
+    def get_unique_error_message(self, unique_check):
+        return _("Un membre n'est inscrit qu'une fois : corrigez les noms en double.")
+
+
+class DeliberationMemberInline(admin.TabularInline):
+    """The members present, each with their college and the organisation they represent: the composition
+    the rules check before the signature and the minutes print by college. Frozen once signed."""
+
+    model = DeliberationMember
+    formset = DeliberationMemberFormSet
+    fields = ["name", "college", "organisation"]
+    ordering = ["-college", "name"]  # by college, employers first ("employers" > "employees"), as printed
+    verbose_name_plural = _("membres présents, par collège")
+
+    def get_extra(self, request, obj=None, **kwargs):
+        """A new deliberation offers the lines of the smallest jury the settings allow."""
+        if obj is None:
+            return 2 * settings.NATIONAL_JURY_MIN_PER_COLLEGE
+        return 0 if obj.is_signed else 1
+
+    def has_add_permission(self, request, obj=None):
+        return not (obj is not None and obj.is_signed) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not (obj is not None and obj.is_signed) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj is not None and obj.is_signed) and super().has_delete_permission(request, obj)
+
+
 @admin.register(Deliberation)
 class DeliberationAdmin(GuardedAdminMixin, BackgroundResultsExportMixin, admin.ModelAdmin):
-    """Administrators prepare deliberations (date, members, president, sessions); the national joint
-    jury holds and signs them on its own screens, each member only those they sit on. A signed
-    deliberation is read-only."""
+    """Administrators prepare deliberations (date, members present by college, the accounts that reach it,
+    president, sessions); the national joint jury holds and signs them on its own screens, each member
+    only those they sit on. A signed deliberation is read-only."""
 
     form = DeliberationForm
+    inlines = [DeliberationMemberInline]
     list_display = ["title", "held_on", "president", "status", "file_count"]
     list_filter = ["status"]
     search_fields = ["title"]
@@ -86,6 +122,7 @@ class DeliberationAdmin(GuardedAdminMixin, BackgroundResultsExportMixin, admin.M
         "title",
         "held_on",
         "members_present",
+        "composition",
         "members",
         "president",
         "sessions",
@@ -93,7 +130,7 @@ class DeliberationAdmin(GuardedAdminMixin, BackgroundResultsExportMixin, admin.M
         "signed_at",
         "digest",
     ]
-    readonly_fields = ["status", "signed_at", "digest"]
+    readonly_fields = ["members_present", "composition", "status", "signed_at", "digest"]
 
     actions = ["issue_certificates", "export_results_csv", "export_results_xlsx"]
     results_kind = "deliberation_results"
@@ -132,6 +169,32 @@ class DeliberationAdmin(GuardedAdminMixin, BackgroundResultsExportMixin, admin.M
     @admin.display(description=_("dossiers"), ordering="file_total")
     def file_count(self, deliberation):
         return deliberation.file_total
+
+    def get_fields(self, request, obj=None):
+        """The free text of the members present only on the older deliberations that have one (read-only);
+        what the composition lacks once the deliberation exists."""
+        fields = super().get_fields(request, obj)
+        hidden = set()
+        if obj is None or not obj.members_present:
+            hidden.add("members_present")
+        if obj is None or obj.is_signed:
+            hidden.add("composition")
+        return [field for field in fields if field not in hidden]
+
+    @admin.display(description=_("composition du jury"))
+    def composition(self, deliberation):
+        problems = selectors.composition(deliberation).problems
+        if not problems:
+            return _("Complète : la délibération peut être signée.")
+        return format_html_join(mark_safe("<br>"), "{}", ([problem] for problem in problems))
+
+    def save_related(self, request, form, formsets, change):
+        """Saved: the administrator is told at once what the composition still lacks for the signature."""
+        super().save_related(request, form, formsets, change)
+        problems = selectors.composition(form.instance).problems
+        if problems:
+            incomplete = _("Composition du jury incomplète : la délibération ne peut pas encore être signée.")
+            self.message_user(request, " ".join([str(incomplete), *problems]), messages.WARNING)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "president":

@@ -25,6 +25,7 @@ from candidates.models import (
 from candidates.roles import NATIONAL_JURY
 from referentials.models import Criterion, ExamKind
 
+from .demo import seat_example_jury
 from .models import (
     BlocAssessment,
     BlocDecision,
@@ -101,6 +102,7 @@ def add_signed_files(deliberation, session, organisation, president, representat
         BlocDecision(
             file=file,
             bloc=gru,
+            exam_id=grid.exam_id,
             grid=grid,
             computed=Ruling.VALIDATED if n % 3 else Ruling.NOT_VALIDATED,
             computed_reason="6 compétences acquises sur 6, 5 requises : bloc validé",
@@ -176,9 +178,8 @@ def bench_world(certification, username, password) -> BenchWorld:
     )
     user = get_user_model().objects.create_user(username, password=password)
     user.groups.add(Group.objects.get(name=NATIONAL_JURY))
-    deliberation = Deliberation.objects.create(
-        title="Bench", held_on=datetime.date(2026, 2, 1), members_present="Bench", president=user
-    )
+    deliberation = Deliberation.objects.create(title="Bench", held_on=datetime.date(2026, 2, 1), president=user)
+    seat_example_jury(deliberation)  # complete: the composition never refuses the signature measured
     deliberation.sessions.add(session)
     deliberation.members.add(user)
     return BenchWorld(deliberation, user, session, organisation, president, representative)

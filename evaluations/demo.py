@@ -1,7 +1,8 @@
 """Demo grids and deliberation, on top of `candidates.demo`: the spring session graded and signed by
-its juries, and the national joint jury's deliberation on it, open, ready to be held and signed."""
+its juries, and the national joint jury's deliberation on it, open, ready to be held and signed.
 
-import datetime
+The deliberation is dated today, the day the demo is loaded: it can be signed at once (never before its
+date), its blocs are then acquired and its certificates issued on that date."""
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -11,7 +12,25 @@ from candidates.demo import PASSWORD
 from candidates.models import CertificationSession, Exam
 
 from . import selectors, services
-from .models import Deliberation
+from .models import College, Deliberation, DeliberationMember
+
+# The demo's national joint jury: two members of each college, the smallest jury the default settings let
+# sign (NATIONAL_JURY_MIN_PER_COLLEGE = 2, parity). Jean Paritaire, its president, is the `jpn` account;
+# the others sit without an account, as most members do.
+EXAMPLE_JURY = [
+    ("Jean Paritaire", College.EMPLOYERS, "Ucanss"),
+    ("Sylvie Morel", College.EMPLOYERS, "Ucanss"),
+    ("Marie Syndicat", College.EMPLOYEES, "CFDT"),
+    ("Louis Collège", College.EMPLOYEES, "FO"),
+]
+
+
+def seat_example_jury(deliberation, jury=EXAMPLE_JURY):
+    """Record the members present of a demo, test or benchmark deliberation, each in their college."""
+    DeliberationMember.objects.bulk_create(
+        DeliberationMember(deliberation=deliberation, name=name, college=college, organisation=organisation)
+        for name, college, organisation in jury
+    )
 
 
 def _grade(exam, failed_competences=0, verdict="favourable", comment=""):
@@ -49,11 +68,10 @@ def load_demo(today=None):
     _grade(exams[("Fontaine", "GRU")], failed_competences=3, comment="Progrès nets depuis la formation.")
     deliberation = Deliberation.objects.create(
         title="Jury paritaire national — session de printemps",
-        held_on=today + datetime.timedelta(days=2),
-        members_present="Jean Paritaire (collège employeurs)\nMarie Syndicat (collège salariés)\n"
-        "Louis Collège (collège salariés)",
+        held_on=today,  # signed on or after its date: the president can sign it today, not before
         president=get_user_model().objects.get(username="jpn"),
     )
+    seat_example_jury(deliberation)
     deliberation.members.add(deliberation.president)
     deliberation.sessions.add(spring)
     services.add_ready_files(deliberation, deliberation.president)

@@ -52,7 +52,8 @@ def _candidate_cells(candidate, record=None):
 
 
 def deliberation_results(deliberations) -> tablib.Dataset:
-    """One row per bloc decided, for every file of the deliberations."""
+    """One row per bloc decided, for every file of the deliberations (a bloc whose candidate was absent says so
+    where the professional jury's opinion would be)."""
     dataset = tablib.Dataset(headers=HEADERS, title="Résultats")
     files = (
         CandidateFile.objects.filter(deliberation__in=deliberations)
@@ -68,7 +69,9 @@ def deliberation_results(deliberations) -> tablib.Dataset:
                         *_candidate_cells(file.candidate, file),
                         decision.bloc.code,
                         decision.get_computed_display(),
-                        decision.get_opinion_display(),
+                        _("Aucun : candidat absent à l'épreuve")
+                        if decision.is_absence
+                        else decision.get_opinion_display(),
                         decision.get_decision_display(),
                         decision.justification,
                         decision.recommendations,
@@ -81,7 +84,9 @@ def deliberation_results(deliberations) -> tablib.Dataset:
 
 def session_results(sessions) -> tablib.Dataset:
     """One row per exam and bloc: where its grid stands, its result by the rules once the jury signed,
-    the jury's opinion, and the national joint jury's decision once its deliberation is signed."""
+    the jury's opinion, and the national joint jury's decision once its deliberation is signed. An exam
+    closed without a grid says why in « État de la grille » (candidate absent, absence excused, cancelled,
+    with the reason); a candidate absent has the national jury's decision, « non validé », on each bloc."""
     dataset = tablib.Dataset(headers=SESSION_HEADERS, title="Résultats")
     exams = list(
         Exam.objects.filter(session__in=sessions)
@@ -90,23 +95,44 @@ def session_results(sessions) -> tablib.Dataset:
     )
     signed = [exam.grid for exam in exams if getattr(exam, "grid", None) and exam.grid.status == GridStatus.SIGNED]
     graded = selectors.graded_blocs(signed)
-    decided = {
-        (decision.grid_id, decision.bloc_id): decision
-        for decision in BlocDecision.objects.filter(
-            grid__in=signed, file__deliberation__status=DeliberationStatus.SIGNED
-        ).select_related("file__deliberation")
-    }
+    decided, missed = {}, {}
+    for decision in BlocDecision.objects.filter(
+        exam__session__in=sessions, file__deliberation__status=DeliberationStatus.SIGNED
+    ).select_related("file__deliberation", "bloc"):
+        decided[(decision.exam_id, decision.bloc_id)] = decision
+        if decision.is_absence:
+            missed.setdefault(decision.exam_id, []).append(decision)
     for exam in exams:
         grid = getattr(exam, "grid", None)
         day = timezone.localtime(exam.scheduled_at).strftime("%d/%m/%Y")
         prefix = [exam.session.name, *_candidate_cells(exam.candidate), day]
         status = grid.get_status_display() if grid else _("Pas encore ouverte")
+        if exam.is_closed:
+            status = _("Pas de grille : %(outcome)s") % {"outcome": exam.get_status_display()}
+            if exam.status_reason:
+                status = f"{status} ({exam.status_reason})"
+        for national in sorted(missed.get(exam.pk, []), key=lambda decision: decision.bloc.code):
+            dataset.append(
+                safe_row(
+                    [
+                        *prefix,
+                        national.bloc.code,
+                        status,
+                        national.get_computed_display(),
+                        "",
+                        national.get_decision_display(),
+                        str(national.file.deliberation),
+                    ]
+                )
+            )
+        if exam.pk in missed:
+            continue
         if grid is None or grid.pk not in graded:
             bloc = exam.bloc.code if exam.bloc else _("Tous les blocs non détenus")
             dataset.append(safe_row([*prefix, bloc, status, "", "", "", ""]))
             continue
         for bloc, decision, opinion, _comment, _recommendations in graded[grid.pk]:
-            national = decided.get((grid.pk, bloc.pk))
+            national = decided.get((exam.pk, bloc.pk))
             dataset.append(
                 safe_row(
                     [
@@ -128,11 +154,16 @@ def minutes_filename(deliberation):
 
 
 def minutes_pdf(deliberation) -> bytes:
-    """The minutes of the deliberation: its members, totals, and every file's decisions (8 queries)."""
+    """The minutes of the deliberation: its members by college, totals, and every file's decisions (9 queries)."""
     files = (
         deliberation.files.select_related("certification", "candidate__organisation")
         .prefetch_related("blocs__bloc")
         .order_by("candidate__last_name", "candidate__first_name")
     )
-    context = {"deliberation": deliberation, "files": files, "totals": selectors.deliberation_totals(deliberation)}
+    context = {
+        "deliberation": deliberation,
+        "composition": selectors.composition(deliberation),
+        "files": files,
+        "totals": selectors.deliberation_totals(deliberation),
+    }
     return html_to_pdf(render_to_string("evaluations/national/minutes_pdf.html", context))

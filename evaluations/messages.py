@@ -30,6 +30,7 @@ class BlocResult:
     validated: bool
     professional_recommendations: str = ""
     national_recommendations: str = ""
+    absent: bool = False  # the candidate missed the exam: not validated, nothing evaluated
 
     @property
     def same_recommendations(self):
@@ -124,6 +125,7 @@ def _bloc_result(decision, professional):
         code=decision.bloc.code,
         title=decision.bloc.title,
         validated=False,
+        absent=decision.is_absence,
         professional_recommendations=professional.get((decision.grid_id, decision.bloc_id), "").strip(),
         national_recommendations=decision.recommendations.strip(),
     )

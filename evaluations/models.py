@@ -15,8 +15,10 @@ from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Exam, Person, Route, validate_single_line
 from cqp_site.audit import audited
-from cqp_site.frozen import FrozenModel, FrozenQuerySet, frozen_with_parent, protect_when
+from cqp_site.frozen import FrozenError, FrozenModel, FrozenQuerySet, frozen_with_parent, protect_when
 from referentials.models import Bloc, Competence, Criterion
+
+from . import rules
 
 
 class GridStatus(models.TextChoices):
@@ -222,12 +224,25 @@ class DeliberationQuerySet(FrozenQuerySet):
 class Deliberation(FrozenModel):
     """A meeting of the national joint jury (CPNEFP), which certifies: it decides on each file and signs.
 
-    `members_present` is the text the minutes print (names and colleges); `members` are the accounts
-    of those members, the only ones who reach the deliberation, its president among them."""
+    Who sat is recorded member by member, each in their college (`DeliberationMember`, related name
+    `jury_members`): the rules check the composition before the signature and the minutes print it by
+    college. `members` are the accounts of the members who use the site, the only ones who reach the
+    deliberation, its president among them. `members_present` is the free text of the deliberations
+    recorded before the colleges were (issue 16): their minutes print it as it was signed."""
 
     title = models.CharField(_("intitulé"), max_length=200, validators=[validate_single_line])
-    held_on = models.DateField(_("date de la délibération"))
-    members_present = models.TextField(_("membres présents"), help_text=_("Un membre par ligne, avec son collège."))
+    held_on = models.DateField(
+        _("date de la délibération"),
+        help_text=_(
+            "La délibération ne peut être signée qu'à partir de cette date : les blocs qu'elle valide sont "
+            "acquis et ses certificats délivrés à cette date."
+        ),
+    )
+    members_present = models.TextField(
+        _("membres présents (texte libre des délibérations antérieures)"),
+        blank=True,
+        help_text=_("Délibérations enregistrées avant les membres par collège : le texte tel qu'il a été signé."),
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         related_name="deliberations",
@@ -264,6 +279,12 @@ class Deliberation(FrozenModel):
                 condition=~Q(status=DeliberationStatus.SIGNED) | (Q(signed_at__isnull=False) & ~Q(digest="")),
                 name="deliberation_signed_has_date_and_digest",
             ),
+            # `rules.may_sign_deliberation`, in French time (the date of `signed_at` in TIME_ZONE).
+            models.CheckConstraint(
+                condition=Q(signed_at__isnull=True) | Q(signed_at__date__gte=F("held_on")),
+                name="deliberation_signed_on_or_after_its_date",
+                violation_error_message=_("Une délibération ne peut pas être signée avant sa date."),
+            ),
         ]
         triggers = [protect_when("signed_deliberation_is_frozen", pgtrigger.Q(old__status="signed"))]
 
@@ -277,6 +298,73 @@ class Deliberation(FrozenModel):
     @property
     def is_signed(self):
         return self.status == DeliberationStatus.SIGNED
+
+
+class College(models.TextChoices):
+    """The two sides of a joint (« paritaire ») body: `rules.composition_problems` counts them."""
+
+    EMPLOYERS = rules.EMPLOYERS, _("collège employeurs")
+    EMPLOYEES = rules.EMPLOYEES, _("collège salariés")
+
+
+def _refuse_joining_signed(deliberation_ids):
+    """A signed deliberation's composition is frozen with it: no member joins it either."""
+    if Deliberation._base_manager.filter(pk__in=deliberation_ids, status=DeliberationStatus.SIGNED).exists():
+        raise FrozenError(_("Membre présent : une délibération signée ne change plus de composition."))
+
+
+class DeliberationMemberQuerySet(FrozenQuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        _refuse_joining_signed({obj.deliberation_id for obj in objs})
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+@audited
+class DeliberationMember(FrozenModel):
+    """A member present at a deliberation of the national joint jury, in their college.
+
+    One row per person present, named as the minutes print them, rather than a college on the accounts
+    of `Deliberation.members`: those accounts say who reaches the deliberation on screen, while members
+    may sit without ever using the site, and the minutes record who sat. Name, college and organisation
+    are typed by the administrator and, once the deliberation is signed, frozen with it on every write
+    path (the PostgreSQL trigger refuses inserts, changes and deletes; the model layer refuses them on
+    every database, a new member included): the signed minutes print the composition that was signed."""
+
+    deliberation = models.ForeignKey(Deliberation, on_delete=models.CASCADE, related_name="jury_members")
+    name = models.CharField(_("nom"), max_length=150, validators=[validate_single_line])
+    college = models.CharField(_("collège"), max_length=10, choices=College.choices)
+    organisation = models.CharField(
+        _("organisation représentée"),
+        max_length=150,
+        blank=True,
+        validators=[validate_single_line],
+        help_text=_("L'organisation syndicale ou patronale que le membre représente."),
+    )
+
+    objects = DeliberationMemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membre présent")
+        verbose_name_plural = _("membres présents")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["deliberation", "name"], name="deliberation_member_once"),
+            models.CheckConstraint(condition=Q(college__in=College.values), name="deliberation_member_college"),
+        ]
+        triggers = [SIGNED_DELIBERATION("deliberation_id")]
+
+    @classmethod
+    def frozen_rows(cls):
+        return Q(deliberation__status=DeliberationStatus.SIGNED)
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            _refuse_joining_signed({self.deliberation_id})
+        super().save(*args, **kwargs)
+
+    def __str__(self):
+        return f"{self.name} ({self.get_college_display()})"
 
 
 class FileOutcome(models.TextChoices):
@@ -328,6 +416,10 @@ class CandidateFile(FrozenModel):
             setattr(self, fact, getattr(candidate, fact))
 
 
+# The computed result's reason of a bloc whose candidate was absent at the exam (issue 16).
+ABSENT_REASON = _("absent à l'épreuve")
+
+
 class Ruling(models.TextChoices):
     VALIDATED = "validated", _("Bloc validé")
     NOT_VALIDATED = "not_validated", _("Bloc non validé")
@@ -340,12 +432,26 @@ class Ruling(models.TextChoices):
 
 @audited
 class BlocDecision(FrozenModel):
-    """The national joint jury's decision on one graded bloc: the computed result, the professional
-    jury's opinion, and the decision, which may differ from the computed result only with a justification."""
+    """The national joint jury's decision on one bloc of an exam: the computed result, the professional
+    jury's opinion, and the decision, which may differ from the computed result only with a justification.
+
+    A graded bloc rests on its exam's signed grid. A bloc whose candidate was absent rests on the exam alone
+    (no grid): not validated at this session, « absent à l'épreuve » (`ABSENT_REASON`), no professional
+    opinion, and the jury cannot validate what nobody evaluated (issue 16). Each bloc of an exam is decided
+    once, ever."""
 
     file = models.ForeignKey(CandidateFile, on_delete=models.CASCADE, related_name="blocs")
     bloc = models.ForeignKey(Bloc, on_delete=models.PROTECT, related_name="+", verbose_name=_("bloc"))
-    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="decisions", verbose_name=_("grille"))
+    exam = models.ForeignKey(Exam, on_delete=models.PROTECT, related_name="decisions", verbose_name=_("épreuve"))
+    grid = models.ForeignKey(
+        Grid,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decisions",
+        verbose_name=_("grille"),
+        help_text=_("Vide quand le candidat était absent à l'épreuve."),
+    )
     computed = models.CharField(_("résultat calculé"), max_length=15, choices=Ruling.choices)
     computed_reason = models.CharField(_("motif du résultat calculé"), max_length=300)
     opinion = models.CharField(_("avis du jury professionnel"), max_length=15, choices=Opinion.choices)
@@ -364,6 +470,13 @@ class BlocDecision(FrozenModel):
         constraints = [
             models.UniqueConstraint(fields=["file", "bloc"], name="bloc_decision_once_per_file"),
             models.UniqueConstraint(fields=["grid", "bloc"], name="bloc_decision_once_per_graded_bloc"),
+            models.UniqueConstraint(fields=["exam", "bloc"], name="bloc_decision_once_per_examined_bloc"),
+            models.CheckConstraint(
+                condition=Q(grid__isnull=False)
+                | Q(computed=Ruling.NOT_VALIDATED, decision=Ruling.NOT_VALIDATED, opinion=""),
+                name="bloc_decision_absent_is_not_validated",
+                violation_error_message=_("Le bloc d'un candidat absent à l'épreuve n'est pas validé."),
+            ),
             models.CheckConstraint(
                 condition=Q(decision=F("computed")) | ~Q(justification=""),
                 name="bloc_decision_override_is_justified",
@@ -382,6 +495,11 @@ class BlocDecision(FrozenModel):
     @property
     def is_override(self):
         return self.decision != self.computed
+
+    @property
+    def is_absence(self):
+        """The candidate was absent at the exam: nothing was graded."""
+        return self.grid_id is None
 
 
 # The statistics' tallies ------------------------------------------------------------------------

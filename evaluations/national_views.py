@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,7 +19,7 @@ from cqp_site.security import password_reentry
 from outputs.services import request_output
 from outputs.views import output_response
 
-from . import selectors, services, statistics
+from . import rules, selectors, services, statistics
 from .forms import BlocDecisionForm, DeliberationFilterForm, SignatureForm, StatisticsFilterForm
 from .models import BlocDecision, CandidateFile, Deliberation
 from .views import grid_pdf_response
@@ -66,6 +67,9 @@ def deliberation(request, deliberation):
             "query": query.urlencode(),
             "signature_form": SignatureForm(),
             "is_president": request.user.pk == deliberation.president_id,
+            "composition": selectors.composition(deliberation),
+            "signable": rules.may_sign_deliberation(deliberation.held_on, timezone.localdate()),
+            "signable_from": services.signable_from_message(deliberation),
         },
     )
 
@@ -206,6 +210,7 @@ def statistics_page(request):
         "branches": Branch.choices,
         "routes": Route.choices,
         "outcomes": statistics.outcomes_by(dimension, filters),
+        "exam_outcomes": statistics.exam_outcomes(dimension, filters),
         "over_time": statistics.success_over_time(filters),
         "blocs": statistics.bloc_rates(filters),
         "competences": statistics.competence_rates(filters),

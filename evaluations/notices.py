@@ -8,8 +8,6 @@ the service, which has them at hand. Every member gets the notice, the president
 the president is not listed in `members`), and the member who acted too: the notice is the record of the
 change in everyone's mailbox. Inactive accounts get nothing."""
 
-import datetime
-
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
@@ -99,7 +97,7 @@ def _demo():
     deliberation = Deliberation(
         pk=1,
         title="Jury paritaire national — session de printemps",
-        held_on=today + datetime.timedelta(days=2),
+        held_on=today,  # signed on or after its date
         members_present="Jean Paritaire (collège employeurs)\nMarie Syndicat (collège salariés)",
         signed_at=timezone.now(),
     )

@@ -19,7 +19,7 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 
-from candidates.models import Candidate, CertificationSession, Exam, JuryRole, Person, Route
+from candidates.models import Candidate, CertificationSession, Exam, ExamStatus, JuryRole, Person, Route
 from outbox.models import Message, MessageKind
 from outbox.previews import preview
 from outbox.services import Draft, queue_many
@@ -63,9 +63,11 @@ def exam_reminder_drafts(now) -> list[Draft]:
     very same text, was given. A change of what it says (the date, the place, the link, the jury) makes
     another text: an exam moved to another date is reminded again once its new date comes within the
     window, with that date; an exam that did not change is never reminded twice. (A new wording of the
-    templates would remind once more the exams then within the window.)"""
+    templates would remind once more the exams then within the window.) An excused or cancelled exam is
+    never reminded: its people received its cancellation."""
     exams = _with_people(
         Exam.objects.filter(
+            status=ExamStatus.SCHEDULED,
             scheduled_at__gt=now,
             scheduled_at__lte=now + datetime.timedelta(days=settings.EXAM_REMINDER_DAYS),
         )
@@ -91,9 +93,11 @@ def grid_reminder_drafts(now) -> list[Draft]:
     An exam without a grid yet, or whose grid is being filled in, has no signature: both members are
     reminded to fill it in, submit it and sign it. A submitted grid reminds the member(s) who have not
     signed it. A signed grid (both signatures) ends the reminders. They go on, however old the exam, until
-    the grid is signed: an exam that will never be graded is for an administrator to delete."""
+    the grid is signed, or the exam closed: an absence recorded, excused, or the exam cancelled (issue 16)."""
     held_until = now - datetime.timedelta(days=settings.GRID_REMINDER_DAYS)
-    held = Exam.objects.filter(scheduled_at__lte=held_until).exclude(grid__status=GridStatus.SIGNED)
+    held = Exam.objects.filter(scheduled_at__lte=held_until, status=ExamStatus.SCHEDULED).exclude(
+        grid__status=GridStatus.SIGNED
+    )
     exams = _with_people(held.select_related("grid"))
     if not exams:
         return []

@@ -12,6 +12,7 @@ Every screen, command and import asks these functions; nothing else recomputes a
 no ORM here: callers pass marks, codes and booleans, and get back a result that says why.
 """
 
+import datetime
 import functools
 import math
 from collections.abc import Collection, Sequence
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
 
+from django.utils.text import capfirst
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
@@ -313,3 +315,76 @@ def decide_file(
     else:
         ccps = _("aucun nouveau bloc validé")
     return FileDecision(cqp.awarded, new_ccps, f"{ccps} · {cqp.reason}")
+
+
+def may_sign_deliberation(held_on: datetime.date, today: datetime.date) -> bool:
+    """A deliberation is signed on or after its date, never before.
+
+    Not a rule of the texts but of the dates they rest on: a bloc validated by the deliberation is
+    acquired on its date, and the certificates it gives are « délivrés » on that date; signed before
+    it, they would be acquired and issued on a day still to come (issue 16)."""
+    return today >= held_on
+
+
+# The national joint jury's composition ----------------------------------------------------------
+
+EMPLOYERS = "employers"
+EMPLOYEES = "employees"
+COLLEGES = (EMPLOYERS, EMPLOYEES)
+
+
+def college_name(college: str) -> str:
+    """« collège employeurs » or « collège salariés »."""
+    return {EMPLOYERS: _("collège employeurs"), EMPLOYEES: _("collège salariés")}[college]
+
+
+def composition_problems(colleges_present: Sequence[str], *, min_per_college: int, parity: bool) -> list[str]:
+    """What keeps the national joint jury from signing, each sentence naming what is missing.
+
+    Booklet 003: « Le jury paritaire national (CPNEFP) délibère, et certifie les compétences des
+    candidats ». A joint (« paritaire ») body seats the representatives of both sides of the branch:
+    the employers' college and the employees' college. The texts we hold give no numbers, so they are
+    parameters (settings NATIONAL_JURY_MIN_PER_COLLEGE and NATIONAL_JURY_PARITY): each college needs
+    `min_per_college` members present, at least one (a jury without one of its colleges is not joint,
+    whatever the settings say), and with `parity` both colleges count as many members.
+
+    `colleges_present` holds the college of each member present. No sentence: the jury may sign.
+    """
+    if min_per_college < 1:
+        raise ValueError("a joint jury needs at least one member of each college")
+    unknown = set(colleges_present) - set(COLLEGES)
+    if unknown:
+        raise ValueError(f"unknown colleges: {sorted(unknown)}")
+    counts = {college: sum(1 for present in colleges_present if present == college) for college in COLLEGES}
+    problems = []
+    for college, count in counts.items():
+        if count >= min_per_college:
+            continue
+        if count == 0:
+            message = _("%(college)s : aucun membre présent, %(required)s requis.")
+        else:
+            message = ngettext(
+                "%(college)s : %(count)s membre présent, %(required)s requis.",
+                "%(college)s : %(count)s membres présents, %(required)s requis.",
+                count,
+            )
+        problems.append(
+            message % {"college": capfirst(college_name(college)), "count": count, "required": min_per_college}
+        )
+    if parity and len(set(counts.values())) > 1:
+        fewer, more = sorted(COLLEGES, key=counts.get)
+        missing = counts[more] - counts[fewer]
+        problems.append(
+            ngettext(
+                "Parité : il manque %(missing)s membre au %(fewer)s, le %(more)s en compte %(more_count)s.",
+                "Parité : il manque %(missing)s membres au %(fewer)s, le %(more)s en compte %(more_count)s.",
+                missing,
+            )
+            % {
+                "missing": missing,
+                "fewer": college_name(fewer),
+                "more": college_name(more),
+                "more_count": counts[more],
+            }
+        )
+    return problems

@@ -51,6 +51,7 @@ from certificates.services import number_certificates
 from referentials.models import Certification, ExamKind
 
 from . import grids, rules, selectors, services, statistics
+from .demo import seat_example_jury
 from .models import (
     BlocAssessment,
     BlocDecision,
@@ -583,12 +584,9 @@ class Builder:
         deliberation = Deliberation.objects.create(
             title=f"Jury paritaire national — {held_on.year}" + (" (en cours)" if cycle == YEARS else ""),
             held_on=held_on,
-            members_present="\n".join(
-                f"{user.first_name} {user.last_name} (collège {'employeurs' if n % 2 else 'salariés'})"
-                for n, user in enumerate(self.national)
-            ),
             president=self.national[0],
         )
+        seat_example_jury(deliberation)  # two members of each college, as the rules ask before signing
         deliberation.members.set(self.national)
         deliberation.sessions.set(sessions.values())
         return deliberation
@@ -616,7 +614,7 @@ class Builder:
                         decided = g.decisions.blocs[bloc.id]
                         computed = Ruling.of(decided.is_acquired)
                         decision = BlocDecision(
-                            file=file, bloc_id=bloc.id, grid=g.grid, computed=computed,
+                            file=file, bloc_id=bloc.id, exam_id=g.grid.exam_id, grid=g.grid, computed=computed,
                             computed_reason=decided.reason, opinion=g.state[bloc.verdict_key],
                             opinion_text=g.state[bloc.opinion_key], decision=computed,
                             recommendations=g.state[bloc.recommendations_key],

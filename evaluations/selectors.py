@@ -4,12 +4,13 @@ import dataclasses
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
-from candidates.models import AcquiredBloc, Candidate, CompetenceAttestation, Exam, Person
+from candidates.models import AcquiredBloc, Candidate, CompetenceAttestation, Exam, ExamEvent, ExamStatus, Person
 from referentials.models import CertificationBloc, Competence, ExamKind
 
 from . import grids, rules
@@ -17,8 +18,10 @@ from .models import (
     BlocAssessment,
     BlocDecision,
     CandidateFile,
+    College,
     CriterionMark,
     Deliberation,
+    DeliberationStatus,
     FileOutcome,
     Grid,
     GridEvent,
@@ -64,6 +67,10 @@ def jury_home(user, today: datetime.date | None = None, signed_page=1) -> ExamLi
         grid = getattr(exam, "grid", None)
         status = grid.status if grid else GridStatus.DRAFT
         day = timezone.localdate(exam.scheduled_at)
+        if exam.is_closed:  # absent, excused, cancelled: shown on its day, then no grid is awaited
+            if day == today:
+                lists.today.append(exam)
+            continue
         if day == today:
             lists.today.append(exam)
         elif day > today:
@@ -159,6 +166,7 @@ class GridPage:
     attestations: dict  # competence id -> CompetenceAttestation
     signatures: list
     last_event: GridEvent | None
+    previous_attempts: list = dataclasses.field(default_factory=list)  # PreviousAttempt, oldest first
 
     @property
     def status(self):
@@ -181,6 +189,59 @@ class GridPage:
     @property
     def events(self):
         return list(self.grid.events.all()) if self.grid else []  # prefetched, oldest first
+
+
+@dataclass(frozen=True)
+class PreviousAttempt:
+    """A bloc of this exam that a signed deliberation did not validate before it: the jury of a re-sit reads
+    the outcome and the recommendations (préconisations) both juries wrote then for the candidate."""
+
+    bloc_code: str
+    bloc_title: str
+    held_on: datetime.date
+    deliberation: str
+    reason: str
+    professional_recommendations: str
+    national_recommendations: str
+
+
+def previous_attempts(exams, examined) -> dict:
+    """Per exam, its blocs (`examined`: exam id -> its blocs) not validated by a deliberation signed before
+    the exam's date (one query for all the exams)."""
+    professional = BlocAssessment.objects.filter(grid=OuterRef("grid"), bloc=OuterRef("bloc")).values(
+        "recommendations"
+    )[:1]
+    decisions = (
+        BlocDecision.objects.filter(
+            file__candidate_id__in={exam.candidate_id for exam in exams},
+            file__deliberation__status=DeliberationStatus.SIGNED,
+            decision=Ruling.NOT_VALIDATED,
+        )
+        .annotate(professional=Subquery(professional))
+        .select_related("bloc", "file__deliberation")
+        .order_by("file__deliberation__held_on", "pk")
+    )
+    by_candidate = {}
+    for decision in decisions:
+        by_candidate.setdefault(decision.file.candidate_id, []).append(decision)
+    attempts = {}
+    for exam in exams:
+        exam_day = timezone.localdate(exam.scheduled_at)
+        blocs = {bloc.pk for bloc in examined[exam.pk]}
+        attempts[exam.pk] = [
+            PreviousAttempt(
+                bloc_code=decision.bloc.code,
+                bloc_title=decision.bloc.title,
+                held_on=decision.file.deliberation.held_on,
+                deliberation=decision.file.deliberation.title,
+                reason=decision.justification or decision.computed_reason,
+                professional_recommendations=(decision.professional or "").strip(),
+                national_recommendations=decision.recommendations.strip(),
+            )
+            for decision in by_candidate.get(exam.candidate_id, [])
+            if decision.bloc_id in blocs and decision.file.deliberation.held_on < exam_day
+        ]
+    return attempts
 
 
 def grid_page(exam) -> GridPage:
@@ -209,6 +270,7 @@ def grid_pages(exams) -> list[GridPage]:
         candidate__in={exam.candidate_id for exam in exams}, competence_id__in=competence_ids
     ):
         attestations.setdefault(attestation.candidate_id, {})[attestation.competence_id] = attestation
+    attempts = previous_attempts(exams, examined)
     pages = []
     for exam in exams:
         oral = exam.kind == ExamKind.ORAL_PRESENTATION
@@ -226,6 +288,7 @@ def grid_pages(exams) -> list[GridPage]:
                 attestations.get(exam.candidate_id, {}),
                 list(grid.signatures.all()) if grid else [],
                 events[-1] if events else None,
+                attempts[exam.pk],
             )
         )
     return pages
@@ -246,19 +309,31 @@ def member_deliberation(user, pk):
 
 @dataclass
 class Readiness:
-    ready: list  # candidates whose exams in the sessions all have signed grids
+    ready: list  # candidates whose exams in the sessions all have signed grids, or their candidate absent
     missing: list  # (candidate, [exams whose grid is not signed yet])
     exams: dict  # candidate id -> their exams still to deliberate
     already_in: set  # candidate ids with a file in this deliberation
 
 
 def _exams_to_deliberate(deliberation):
-    """The exams of the deliberation's sessions that no deliberation has decided yet."""
-    return Exam.objects.filter(session__in=deliberation.sessions.all()).exclude(grid__decisions__isnull=False)
+    """The exams of the deliberation's sessions that no deliberation has decided yet: those held or to be
+    held, and the absences. An excused or cancelled exam never comes before the national jury, nor holds a
+    file back (issue 16)."""
+    return Exam.objects.filter(session__in=deliberation.sessions.all()).counting().exclude(decisions__isnull=False)
+
+
+# An exam is ready for the national jury when its grid is signed, or when its candidate was absent.
+READY_EXAM = Q(grid__status=GridStatus.SIGNED) | Q(status=ExamStatus.ABSENT)
 
 
 def _unsigned(exams):
-    return [exam for exam in exams if getattr(exam, "grid", None) is None or exam.grid.status != GridStatus.SIGNED]
+    """The exams that hold their file back: neither signed nor closed by an absence."""
+    return [
+        exam
+        for exam in exams
+        if exam.status != ExamStatus.ABSENT
+        and (getattr(exam, "grid", None) is None or exam.grid.status != GridStatus.SIGNED)
+    ]
 
 
 def file_readiness(deliberation) -> Readiness:
@@ -301,7 +376,7 @@ def readiness_summary(deliberation) -> ReadinessSummary:
         .values("candidate_id")
         .annotate(
             total=Count("pk"),
-            signed=Count("pk", filter=Q(grid__status=GridStatus.SIGNED)),
+            signed=Count("pk", filter=READY_EXAM),
             in_file=Exists(deliberation.files.filter(candidate=OuterRef("candidate_id"))),
         )
     )
@@ -346,6 +421,23 @@ def graded_blocs(signed_grids) -> dict:
             (assessment.bloc, decision, assessment.verdict, assessment.opinion, assessment.recommendations)
         )
     return graded
+
+
+def missed_blocs(exams, held) -> list:
+    """(exam, bloc) for each bloc of these exams their candidates missed: the exam's bloc, or every bloc of the
+    candidate's CQP not `held` (codes per candidate) for the VAE interview, read in one query if there is one."""
+    blocs_of = {}
+    if any(exam.bloc_id is None for exam in exams):
+        for link in CertificationBloc.objects.select_related("bloc").order_by("certification_id", "order"):
+            blocs_of.setdefault(link.certification_id, []).append(link.bloc)
+    missed = []
+    for exam in exams:
+        if exam.bloc_id:
+            missed.append((exam, exam.bloc))
+        else:
+            certification_blocs = blocs_of.get(exam.candidate.certification_id, [])
+            missed.extend((exam, bloc) for bloc in certification_blocs if bloc.code not in held[exam.candidate_id])
+    return missed
 
 
 def held_bloc_codes(candidate_ids, excluding_deliberation=None) -> dict:
@@ -403,7 +495,7 @@ def file_outcome(file, decisions, codes, held) -> FileSummary:
     return FileSummary(
         outcome,
         result.reason,
-        disagreement=any(OPINION_RULING.get(d.opinion) != d.computed for d in decisions),
+        disagreement=any(not d.is_absence and OPINION_RULING.get(d.opinion) != d.computed for d in decisions),
         overridden=any(d.is_override for d in decisions),
     )
 
@@ -426,6 +518,31 @@ class DeliberationPage:
 FILES_PER_PAGE = 50
 
 
+@dataclass(frozen=True)
+class Composition:
+    """The national joint jury as it sits: its members by college, and what keeps it from signing."""
+
+    colleges: list  # (college label, [DeliberationMember, ...]) for each college, employers first
+    free_text: str  # older deliberations: the members as typed before the colleges were, when none is recorded
+    problems: list  # French sentences from `rules.composition_problems`; none: the jury may sign
+
+
+def composition(deliberation) -> Composition:
+    """The members present by college, checked against the settings NATIONAL_JURY_MIN_PER_COLLEGE and
+    NATIONAL_JURY_PARITY (one query: the deliberation's members)."""
+    members = list(deliberation.jury_members.all())
+    colleges = [
+        (College(college).label, [member for member in members if member.college == college])
+        for college in rules.COLLEGES
+    ]
+    problems = rules.composition_problems(
+        [member.college for member in members],
+        min_per_college=settings.NATIONAL_JURY_MIN_PER_COLLEGE,
+        parity=settings.NATIONAL_JURY_PARITY,
+    )
+    return Composition(colleges, "" if members else deliberation.members_present, problems)
+
+
 def deliberation_totals(deliberation) -> dict:
     """How many files, by outcome, with a disagreement or an override: one aggregation."""
     return deliberation.files.aggregate(
@@ -445,7 +562,7 @@ def deliberation_page(deliberation, filters: dict, page_number=1) -> Deliberatio
     if filters.get("cqp"):
         files = files.filter(certification__code=filters["cqp"])
     if filters.get("session"):
-        files = files.filter(blocs__grid__exam__session=filters["session"]).distinct()
+        files = files.filter(blocs__exam__session=filters["session"]).distinct()
     if filters.get("outcome"):
         files = files.filter(outcome=filters["outcome"])
     if filters.get("disagreement"):
@@ -489,17 +606,26 @@ class FilePage:
     decisions: list
     grids: list  # GridPage of each exam the file rests on
     held: list  # blocs acquired before this deliberation
+    absences: list = dataclasses.field(default_factory=list)  # the exams the candidate missed, with their events
 
 
 def file_page(file) -> FilePage:
-    """A candidate's whole file: the decisions, the signed grids with comments, carnet and history."""
-    decisions = list(file.blocs.select_related("bloc", "grid__exam", "decided_by").order_by("pk"))
-    exam_ids = list(dict.fromkeys(decision.grid.exam_id for decision in decisions))
-    exams = Exam.objects.for_listing().select_related("session__certification__version").in_bulk(exam_ids)
-    pages = grid_pages([exams[exam_id] for exam_id in exam_ids])
+    """A candidate's whole file: the decisions, the signed grids with comments, carnet and history, and the
+    exams the candidate missed (who recorded the absence, when)."""
+    decisions = list(file.blocs.select_related("bloc", "exam", "decided_by").order_by("pk"))
+    exam_ids = list(dict.fromkeys(decision.exam_id for decision in decisions))
+    exams = (
+        Exam.objects.for_listing()
+        .select_related("session__certification__version")
+        .prefetch_related(Prefetch("events", queryset=ExamEvent.objects.select_related("user")))
+        .in_bulk(exam_ids)
+    )
+    graded = {decision.exam_id for decision in decisions if not decision.is_absence}
+    pages = grid_pages([exams[exam_id] for exam_id in exam_ids if exam_id in graded]) if graded else []
+    absences = [exams[exam_id] for exam_id in exam_ids if exam_id not in graded]
     held = list(
         AcquiredBloc.objects.filter(candidate=file.candidate_id, acquired_on__lte=file.deliberation.held_on)
         .exclude(deliberation=file.deliberation_id)
         .select_related("bloc", "deliberation")
     )
-    return FilePage(file, decisions, pages, held)
+    return FilePage(file, decisions, pages, held, absences)

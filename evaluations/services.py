@@ -10,18 +10,19 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from candidates.models import AcquiredBloc, Candidate, CqpAward
+from candidates.models import AcquiredBloc, Candidate, CqpAward, ExamStatus
 from candidates.roles import is_national_jury_member
 from cqp_site import security
 from cqp_site.database import check_constraints_at_once
 from outbox import services as outbox
 
-from . import grids, messages, notices, selectors, statistics
+from . import grids, messages, notices, rules, selectors, statistics
 from .models import (
+    ABSENT_REASON,
     BlocAssessment,
     BlocDecision,
     CandidateFile,
@@ -75,8 +76,21 @@ def _locked_grid(exam, user):
     member = exam.jury_member(user)
     if member is None:
         raise GridError(_("Vous ne faites pas partie du jury de cette épreuve."))
+    _refuse_if_closed(exam)
     Grid.objects.get_or_create(exam=exam)
-    return Grid.objects.select_for_update().get(exam=exam), member
+    # The exam's row is locked with the grid's and read again: an absence recorded meanwhile is seen.
+    grid = Grid.objects.select_for_update().select_related("exam").get(exam=exam)
+    _refuse_if_closed(grid.exam)
+    return grid, member
+
+
+def _refuse_if_closed(exam):
+    """An exam whose candidate was absent, excused, or which was cancelled has no grid to fill in (issue 16)."""
+    if exam.is_closed:
+        raise GridError(
+            _("Épreuve close (%(status)s) : aucune grille n'est saisie pour cette épreuve.")
+            % {"status": exam.get_status_display()}
+        )
 
 
 def _refuse_unless_draft(grid):
@@ -277,10 +291,13 @@ def _locked_deliberation(deliberation, user):
 
 @transaction.atomic
 def add_ready_files(deliberation, user) -> int:
-    """Put before the deliberation every file of its sessions whose grids are all signed, once.
+    """Put before the deliberation every file of its sessions whose grids are all signed, once; an
+    exam the candidate missed counts as done (an excused or cancelled one never comes: `file_readiness`).
 
     Each graded bloc gets its computed result (by the rules, from the signed marks), the
-    professional jury's opinion, and a decision that starts as the computed result.
+    professional jury's opinion, and a decision that starts as the computed result. Each bloc of an
+    exam missed (every bloc not held, for the VAE interview) is not validated, « absent à l'épreuve »,
+    without a grid nor an opinion (issue 16: the bloc is not validated at this session).
     Returns how many files were added.
     """
     deliberation = _locked_deliberation(deliberation, user)
@@ -290,7 +307,10 @@ def add_ready_files(deliberation, user) -> int:
         return 0
     check_constraints_at_once()
     exams = [exam for candidate in candidates for exam in readiness.exams[candidate.pk]]
+    missed = [exam for exam in exams if exam.status == ExamStatus.ABSENT]
+    exams = [exam for exam in exams if exam.status != ExamStatus.ABSENT]
     graded = selectors.graded_blocs([exam.grid for exam in exams])
+    held = selectors.held_bloc_codes([candidate.pk for candidate in candidates])
     decisions = {candidate.pk: [] for candidate in candidates}
     for exam in exams:
         for bloc, decision, opinion, comment, recommendations in graded[exam.grid.pk]:
@@ -298,6 +318,7 @@ def add_ready_files(deliberation, user) -> int:
             decisions[exam.candidate_id].append(
                 BlocDecision(
                     bloc=bloc,
+                    exam=exam,
                     grid=exam.grid,
                     computed=ruling,
                     computed_reason=decision.reason,
@@ -307,8 +328,19 @@ def add_ready_files(deliberation, user) -> int:
                     recommendations=recommendations,
                 )
             )
+    for exam, bloc in selectors.missed_blocs(missed, held):
+        decisions[exam.candidate_id].append(
+            BlocDecision(
+                bloc=bloc,
+                exam=exam,
+                grid=None,
+                computed=Ruling.NOT_VALIDATED,
+                computed_reason=str(ABSENT_REASON),
+                opinion="",
+                decision=Ruling.NOT_VALIDATED,
+            )
+        )
     codes = selectors.certification_bloc_codes()
-    held = selectors.held_bloc_codes(list(decisions))
     files = []
     for candidate in candidates:
         file = CandidateFile(deliberation=deliberation, candidate=candidate)
@@ -360,6 +392,11 @@ def decide_bloc(bloc_decision, user, ruling, justification="", recommendations=N
     _locked_deliberation(bloc_decision.file.deliberation, user)
     if ruling not in Ruling.values:
         raise DeliberationError(_("Décision inconnue."))
+    if bloc_decision.is_absence and ruling == Ruling.VALIDATED:
+        raise DeliberationError(
+            _("Le candidat était absent à l'épreuve du bloc %(bloc)s : rien n'a été évalué, le bloc n'est pas validé.")
+            % {"bloc": bloc_decision.bloc.code}
+        )
     justification = justification.strip()
     if ruling != bloc_decision.computed and not justification:
         raise DeliberationError(
@@ -378,6 +415,26 @@ def decide_bloc(bloc_decision, user, ruling, justification="", recommendations=N
     return bloc_decision
 
 
+def signable_from_message(deliberation):
+    """What the president reads, before the signature button and when a signature is refused, while
+    the deliberation's date is still to come."""
+    return _(
+        "La délibération est datée du %(date)s : elle ne peut être signée qu'à partir de ce jour, "
+        "date à laquelle ses blocs seront acquis et ses certificats délivrés."
+    ) % {"date": formats.date_format(deliberation.held_on, "j F Y")}
+
+
+def _refuse_incomplete_jury(deliberation):
+    """The national joint jury signs only as a joint jury (`rules.composition_problems`): checked before
+    the password is asked and before anything is written, so the refusal costs no attempt and says all
+    that is missing (issue 16)."""
+    problems = selectors.composition(deliberation).problems
+    if problems:
+        raise DeliberationError(
+            " ".join([_("Composition du jury incomplète : la délibération n'est pas signée."), *problems])
+        )
+
+
 @transaction.atomic
 def sign_deliberation(deliberation, user, password) -> Deliberation:
     """The president signs with their password; the decisions become the candidates' record:
@@ -385,6 +442,9 @@ def sign_deliberation(deliberation, user, password) -> Deliberation:
     deliberation = _locked_deliberation(deliberation, user)
     if user.pk != deliberation.president_id:
         raise DeliberationError(_("Seul(e) le ou la président(e) de la délibération la signe."))
+    if not rules.may_sign_deliberation(deliberation.held_on, timezone.localdate()):
+        raise DeliberationError(signable_from_message(deliberation))
+    _refuse_incomplete_jury(deliberation)
     if security.is_locked_out(user):
         _log(logging.WARNING, "deliberation_signature_refused", deliberation_id=deliberation.pk, user_id=user.pk)
         raise DeliberationError(str(security.LOCKED_OUT_MESSAGE))

@@ -15,7 +15,7 @@ from django.apps import apps as installed_apps
 from django.db.models import Case, Count, F, Q, Sum, When
 from django.db.models.functions import TruncMonth
 
-from candidates.models import Branch, Candidate, Route
+from candidates.models import Branch, Candidate, Exam, ExamAction, ExamStatus, Route
 
 from . import rules
 from .models import (
@@ -88,6 +88,72 @@ def outcomes_by(dimension, filters):
             "blocs": row["bloc_count"],
             "cqp": Rate(str(row[field]), row["candidate_count"], row["cqp_count"]),
         }
+        for row in rows
+    ]
+
+
+# What became of the exams (issue 16): held, candidate absent, absence excused, cancelled, postponed. Their
+# status changes until the exam is closed, so they are counted live, in one query, not tallied.
+EXAM_DIMENSIONS = {
+    "cqp": "candidate__certification__code",
+    "session": "session__name",
+    "branche": "candidate__organisation__branch",
+    "organisme": "candidate__organisation__name",
+    "voie": "candidate__route",
+}
+EXAM_LABELS = {"candidate__organisation__branch": dict(Branch.choices), "candidate__route": dict(Route.choices)}
+
+
+@dataclass(frozen=True)
+class ExamOutcomes:
+    label: str
+    exams: int  # every exam, whatever became of it
+    held: int  # its grid signed by both members
+    absent: int
+    excused: int
+    cancelled: int
+    postponed: int  # exams postponed at least once (they count above by what became of them since)
+    postponements: int  # every postponement, an exam postponed twice counting twice
+
+    @property
+    def pending(self):
+        """To come, or held and their grid not signed yet."""
+        return self.exams - self.held - self.absent - self.excused - self.cancelled
+
+
+def exam_outcomes(dimension, filters):
+    """Per value of the dimension: the exams of the filtered candidates (of the session, when filtered on one)
+    by what became of them. One query."""
+    field = EXAM_DIMENSIONS[dimension]
+    exams = Exam.objects.filter(candidate__in=candidates(filters).values("pk"))
+    if filters.get("session"):
+        exams = exams.filter(session=filters["session"])
+    postponed = Q(events__action=ExamAction.POSTPONED)
+    rows = (
+        exams.values(field)
+        .annotate(
+            total=Count("pk", distinct=True),
+            held=Count("pk", filter=Q(grid__status=GridStatus.SIGNED), distinct=True),
+            absent=Count("pk", filter=Q(status=ExamStatus.ABSENT), distinct=True),
+            excused=Count("pk", filter=Q(status=ExamStatus.EXCUSED), distinct=True),
+            cancelled=Count("pk", filter=Q(status=ExamStatus.CANCELLED), distinct=True),
+            postponed=Count("pk", filter=postponed, distinct=True),
+            postponements=Count("events", filter=postponed),
+        )
+        .order_by(field)
+    )
+    labels = EXAM_LABELS.get(field, {})
+    return [
+        ExamOutcomes(
+            str(labels.get(row[field], row[field] or "—")),
+            row["total"],
+            row["held"],
+            row["absent"],
+            row["excused"],
+            row["cancelled"],
+            row["postponed"],
+            row["postponements"],
+        )
         for row in rows
     ]
 

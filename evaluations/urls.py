@@ -10,6 +10,7 @@ urlpatterns = [
     path("jury/epreuves/<int:pk>/apercu/", views.preview, name="preview"),
     path("jury/epreuves/<int:pk>/signer/", views.sign, name="sign"),
     path("jury/epreuves/<int:pk>/rouvrir/", views.reopen, name="reopen"),
+    path("jury/epreuves/<int:pk>/absent/", views.record_absence, name="record_absence"),
     path("jury/epreuves/<int:pk>/grille.pdf", views.grid_pdf, name="grid_pdf"),
     path("statistiques/", national_views.statistics_page, name="statistics"),
     path("jury-national/", national_views.deliberation_list, name="deliberation_list"),

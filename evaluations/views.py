@@ -10,10 +10,12 @@ from django.db import DatabaseError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from candidates import services as exam_services
 from candidates.models import Exam
 from candidates.roles import is_national_jury_member, is_professional_jury_member
 from cqp_site.downloads import file_download
@@ -116,7 +118,7 @@ def _rows(form, page, state):
 def _render_grid(request, exam, page, form=None, state=None, conflicts=(), merged_from=None, status=200):
     state = state if state is not None else page.state
     form = form or GridForm(page.layout, state=state, revision=page.revision)
-    editable = page.status == GridStatus.DRAFT
+    editable = page.status == GridStatus.DRAFT and not exam.is_closed
     member = exam.jury_member(request.user)
     context = {
         "exam": exam,
@@ -130,6 +132,11 @@ def _render_grid(request, exam, page, form=None, state=None, conflicts=(), merge
         "merged_from": merged_from,
         "signed_by_me": any(signature.member_id == member.pk for signature in page.signatures),
         "signature_form": SignatureForm(),
+        "may_record_absence": editable
+        and timezone.now() >= exam.scheduled_at
+        and exam_services.may_record_absence(exam, request.user),
+        # What closed the exam, who recorded it and when: read only for a closed exam.
+        "outcome_event": exam.events.select_related("user").last() if exam.is_closed else None,
     }
     return render(request, "evaluations/grid.html", context, status=status)
 
@@ -247,6 +254,29 @@ def reopen(request, exam):
         messages.error(request, str(error))
     else:
         messages.info(request, _("Grille rouverte : les signatures déjà données sont retirées."))
+    return redirect("evaluations:grid", pk=exam.pk)
+
+
+@require_POST
+@jury_member_required
+def record_absence(request, exam):
+    """The president of the jury records that the candidate did not come (`candidates.services.record_absence`
+    says who may, and when): the bloc goes before the national jury as « absent »."""
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, _("Cochez la case pour confirmer que le candidat ne s'est pas présenté."))
+        return redirect("evaluations:grid", pk=exam.pk)
+    try:
+        exam_services.record_absence(exam, acting_user=request.user)
+    except exam_services.ExamOutcomeError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _(
+                "Absence du candidat enregistrée : aucune grille n'est saisie, le bloc est présenté au jury "
+                "paritaire national comme non validé, «\u00a0absent à l'épreuve\u00a0»."
+            ),
+        )
     return redirect("evaluations:grid", pk=exam.pk)
 
 

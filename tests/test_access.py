@@ -46,6 +46,8 @@ TABLE = {
     "evaluations:preview": ("POST", {"pk": "exam"}, (LOGIN, 400, 404, 403, 403)),  # 400: an empty form
     "evaluations:sign": ("POST", {"pk": "exam"}, (LOGIN, "grid", 404, 403, 403)),
     "evaluations:reopen": ("POST", {"pk": "exam"}, (LOGIN, "grid", 404, 403, 403)),
+    # The president declares the candidate absent (refused here, on a signed grid, and said on the grid page).
+    "evaluations:record_absence": ("POST", {"pk": "exam"}, (LOGIN, "grid", 404, 403, 403)),
     "evaluations:grid_pdf": ("GET", {"pk": "exam"}, (LOGIN, 200, 404, 404, 404)),  # files: 404 to others
     "evaluations:deliberation_list": ("GET", {}, (LOGIN, 403, 403, 200, 403)),
     "evaluations:statistics": ("GET", {}, (LOGIN, 403, 403, 200, 200)),
@@ -83,6 +85,14 @@ ADMIN_TABLE = {
     "admin:outbox_message_preview": ("GET", {"kind": "message_kind"}, ADMIN_ONLY),
     "admin:outbox_message_preview_html": ("GET", {"kind": "message_kind"}, ADMIN_ONLY),
     "admin:outbox_message_without_address": ("GET", {}, ADMIN_ONLY),
+    # What became of an exam (candidates/admin.py ExamAdmin): the small forms of an absence, an excuse, a
+    # postponement and a cancellation.
+    "admin:candidates_exam_absence": ("GET", {"object_id": "exam"}, ADMIN_ONLY),
+    "admin:candidates_exam_excuse": ("GET", {"object_id": "exam"}, ADMIN_ONLY),
+    "admin:candidates_exam_postpone": ("GET", {"object_id": "exam"}, ADMIN_ONLY),
+    "admin:candidates_exam_cancel": ("GET", {"object_id": "exam"}, ADMIN_ONLY),
+    # Certificates (certificates/admin.py): the page re-issuing a certificate in the holder's corrected name.
+    "admin:certificates_certificate_reissue": ("GET", {"pk": "certificate"}, ADMIN_ONLY),
 }
 # Django's own admin pages: every model's list, add, change, delete and history pages, and the site's.
 ADMIN_STANDARD_SUFFIXES = ("_changelist", "_add", "_change", "_delete", "_history")
@@ -163,6 +173,7 @@ def world(demo_exams, signing_certificate):
         deliberation=deliberation.pk,
         file=file.pk,
         code=Certificate.objects.first().code,
+        certificate=Certificate.objects.first().pk,
         output=output.pk,
         message_kind="results",
         **RESET_LINK,

@@ -2,14 +2,17 @@
 production (DATABASE_APP_ROLE): no TRUNCATE, no trigger switched off, signed rows refused whatever
 the session sets; rows it may write, it writes."""
 
+import datetime
+
 import psycopg2
 import pytest
 from django.db import connection
 
 from candidates.models import Candidate
 from cqp_site import database
+from evaluations.models import Deliberation
 from tests.evaluations.conftest import exam_of
-from tests.evaluations.test_deliberations import run_exam
+from tests.evaluations.test_deliberations import SPRING, deliberation_for, run_exam
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's roles and triggers"),
@@ -23,9 +26,11 @@ CORE_TABLES = {
     "evaluations_signature",
     "evaluations_deliberation",
     "evaluations_blocdecision",
+    "evaluations_deliberationmember",
     "candidates_acquiredbloc",
     "candidates_cqpaward",
     "certificates_certificate",
+    "certificates_certificateevent",
     "candidates_candidateaudit",
     "evaluations_gridaudit",
 }
@@ -74,15 +79,18 @@ def test_every_frozen_and_audit_table_refuses_truncate(as_application):
 
 
 def test_the_truncate_trigger_holds_even_if_the_privilege_is_granted_by_mistake(as_application):
+    # With the trail of re-issues and revocations that refers to them (a table referred to is truncated with
+    # the tables referring to it, or not at all).
+    tables = "certificates_certificate, certificates_certificateevent"
     with connection.cursor() as cursor:
-        cursor.execute(f"GRANT TRUNCATE ON certificates_certificate TO {ROLE}")
+        cursor.execute(f"GRANT TRUNCATE ON {tables} TO {ROLE}")
     try:
-        assert refused(as_application, "TRUNCATE certificates_certificate") == (
+        assert refused(as_application, f"TRUNCATE {tables}") == (
             "ERROR:  signé : TRUNCATE refusé sur certificates_certificate"
         )
     finally:
         with connection.cursor() as cursor:
-            cursor.execute(f"REVOKE TRUNCATE ON certificates_certificate FROM {ROLE}")
+            cursor.execute(f"REVOKE TRUNCATE ON {tables} FROM {ROLE}")
 
 
 def test_a_session_cannot_switch_the_triggers_off(as_application):
@@ -113,3 +121,13 @@ def test_the_application_role_still_does_its_work(as_application):
         cursor.execute("SELECT count(*) FROM candidates_candidateaudit WHERE pgh_obj_id = %s", [lea.pk])
         assert cursor.fetchone()[0] == 0
     as_application.rollback()
+
+
+def test_the_application_role_cannot_sign_a_deliberation_before_its_date(as_application):
+    deliberation = deliberation_for(SPRING)
+    Deliberation.objects.filter(pk=deliberation.pk).update(held_on=datetime.date.today() + datetime.timedelta(days=2))
+    sign_now = "UPDATE evaluations_deliberation SET status = 'signed', signed_at = now(), digest = %s WHERE id = %s"
+    assert refused(as_application, sign_now, ["0" * 64, deliberation.pk]) == (
+        'ERROR:  new row for relation "evaluations_deliberation" violates check constraint '
+        '"deliberation_signed_on_or_after_its_date"'
+    )

@@ -4,20 +4,23 @@ database's triggers refuse raw SQL too."""
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from candidates.demo import PASSWORD
 from candidates.models import AcquiredBloc, CqpAward
 from certificates import services as certificate_services
-from certificates.models import Certificate
+from certificates.models import Certificate, CertificateEvent
 from cqp_site.frozen import FrozenError
 from evaluations import services
 from evaluations.models import (
     BlocAssessment,
     BlocDecision,
     CandidateFile,
+    College,
     CompetenceAssessment,
     CriterionMark,
     Deliberation,
+    DeliberationMember,
     Grid,
     GridEvent,
     Signature,
@@ -36,6 +39,7 @@ FROZEN = [
     (Signature, "digest", "0" * 64),
     (GridEvent, "revision", 99),
     (Deliberation, "title", "changé"),
+    (DeliberationMember, "college", College.EMPLOYEES),
     (CandidateFile, "outcome_reason", "changé"),
     (BlocDecision, "justification", "changé"),
     (AcquiredBloc, "origin", "changé"),
@@ -116,6 +120,32 @@ def test_postgresql_refuses_raw_sql_on_signed_rows(signed, model, field, value):
     assert snapshot(model) == before
 
 
+def test_no_member_joins_a_signed_deliberation(signed):
+    """The composition the minutes print is the one signed: a member added afterwards is refused too."""
+    deliberation = Deliberation.objects.filter(status="signed").first()
+    before = snapshot(DeliberationMember)
+    attempts = [
+        lambda: DeliberationMember.objects.create(deliberation=deliberation, name="Après coup", college="employees"),
+        lambda: DeliberationMember.objects.bulk_create(
+            [DeliberationMember(deliberation=deliberation, name="Après coup", college="employees")]
+        ),
+        lambda: deliberation.jury_members.create(name="Après coup", college="employees"),
+    ]
+    for attempt in attempts:
+        with pytest.raises(FrozenError, match="une délibération signée ne change plus de composition"):
+            with transaction.atomic():
+                attempt()
+    assert snapshot(DeliberationMember) == before
+    if connection.vendor == "postgresql":
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO evaluations_deliberationmember (deliberation_id, name, college, organisation) "
+                "VALUES (%s, 'Après coup', 'employees', '')",
+                [deliberation.pk],
+            )
+        assert snapshot(DeliberationMember) == before
+
+
 def test_what_is_not_signed_yet_still_changes_in_bulk(demo_exams):
     exam = exam_of("Martin", "GRU")
     run_exam(exam)  # signed
@@ -140,3 +170,55 @@ def test_a_certificate_stores_its_pdf_once_and_is_revoked_once(signed):
     with pytest.raises(FrozenError):
         certificate.save()
     assert Certificate.objects.get(pk=certificate.pk).revocation_reason == "Erreur."
+
+
+def reissued(signed):
+    """Léa Martin's name corrected, her first CCP re-issued: (the replaced one, its replacement)."""
+    old = Certificate.objects.filter(kind="CCP").order_by("number").first()
+    old.candidate.last_name = "Martin-Durand"
+    old.candidate.save(update_fields=["last_name"])
+    return old, certificate_services.reissue_certificate(old, "Nom corrigé.", acting_user=user("gestionnaire"))
+
+
+def test_a_replaced_certificate_receives_nothing_more_and_its_trail_never_changes(signed):
+    old, _new = reissued(signed)
+    before = snapshot(Certificate), snapshot(CertificateEvent)
+    for field, value in [
+        ("replaced_at", None),
+        ("revoked_at", timezone.now()),
+        ("revocation_reason", "Erreur."),
+        ("pdf", "certificates/autre.pdf"),
+        ("holder_name", "Léa MARTIN-DURAND"),
+    ]:
+        row = Certificate.objects.get(pk=old.pk)
+        setattr(row, field, value)
+        with pytest.raises(FrozenError), transaction.atomic():
+            row.save()
+    event = CertificateEvent.objects.get()
+    event.reason = "Autre motif."
+    for attempt in [
+        lambda: event.save(),
+        lambda: event.delete(),
+        lambda: CertificateEvent.objects.update(reason="Autre motif."),
+        lambda: CertificateEvent.objects.all().delete(),
+    ]:
+        with pytest.raises(FrozenError), transaction.atomic():
+            attempt()
+    assert (snapshot(Certificate), snapshot(CertificateEvent)) == before
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the triggers live in PostgreSQL")
+def test_postgresql_refuses_raw_sql_on_a_replaced_certificate_and_its_trail(signed):
+    old, _new = reissued(signed)
+    before = snapshot(Certificate), snapshot(CertificateEvent)
+    for statement in [
+        "UPDATE certificates_certificate SET replaced_at = NULL WHERE id = %s",
+        "UPDATE certificates_certificate SET replaced_at = replaced_at + interval '1 day' WHERE id = %s",
+        "UPDATE certificates_certificate SET revoked_at = now(), revocation_reason = 'Erreur.' WHERE id = %s",
+        "UPDATE certificates_certificate SET pdf = 'certificates/autre.pdf' WHERE id = %s",
+        "UPDATE certificates_certificateevent SET reason = 'Autre motif.' WHERE certificate_id = %s",
+        "DELETE FROM certificates_certificateevent WHERE certificate_id = %s",
+    ]:
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement, [old.pk])
+    assert (snapshot(Certificate), snapshot(CertificateEvent)) == before

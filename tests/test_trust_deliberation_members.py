@@ -103,6 +103,8 @@ def test_the_president_must_be_among_the_members(client, demo_exams, other_membe
         "members": [other_member.pk],
         "president": user("jpn").pk,
         "sessions": [session.pk],
+        "jury_members-TOTAL_FORMS": "0",  # the members present by college: none here
+        "jury_members-INITIAL_FORMS": "0",
     }
     add = reverse("admin:evaluations_deliberation_add")
     refused = client.post(add, data)

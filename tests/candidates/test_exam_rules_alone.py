@@ -78,3 +78,11 @@ def test_every_refusal_is_said_at_once():
         "L'épreuve doit avoir lieu pendant la session.",
         "Le candidat a déjà acquis le bloc GRU : un bloc est acquis définitivement.",
     ]
+
+
+def test_a_bloc_not_validated_is_examined_again_once_its_previous_exam_is_decided():
+    assert rules.exam_problems(dataclasses.replace(JUNE, awaiting_blocs={"MDR"})) == []
+    assert rules.exam_problems(dataclasses.replace(JUNE, awaiting_blocs={"GDU"})) == [
+        "Le candidat a déjà une épreuve du bloc GDU en attente de la délibération du jury paritaire national : "
+        "une nouvelle épreuve se programme une fois le bloc non validé."
+    ]

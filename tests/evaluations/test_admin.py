@@ -61,10 +61,11 @@ def test_a_deliberations_page_makes_the_same_queries_whatever_the_sessions(gesti
     services.sign_deliberation(signed, user("jpn"), PASSWORD)
     urls = [reverse("admin:evaluations_deliberation_change", args=[d.pk]) for d in (open_one, signed)]
     gestionnaire.get(urls[0])  # the process's caches (content types) warm, as in service
-    with django_assert_num_queries(13):  # the form lists every session to choose from
+    # the form lists every session to choose from; the members present (the inline) and what they lack are 2
+    with django_assert_num_queries(15):
         assert gestionnaire.get(urls[0]).status_code == 200
-    with django_assert_num_queries(10):  # signed: its 2 sessions shown as text
+    with django_assert_num_queries(11):  # signed: its 2 sessions shown as text, its members present read-only
         assert "session d&#x27;hiver (COS)" in gestionnaire.get(urls[1]).content.decode()
     SessionFactory.create_batch(5, certification=signed.sessions.first().certification)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(15):
         assert gestionnaire.get(urls[0]).status_code == 200

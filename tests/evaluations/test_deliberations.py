@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from candidates.demo import PASSWORD
 from candidates.models import AcquiredBloc, CertificationSession, CqpAward
 from evaluations import selectors, services
+from evaluations.demo import seat_example_jury
 from evaluations.models import BlocDecision, CandidateFile, Deliberation, DeliberationStatus, FileOutcome, Ruling
 
 from .conftest import exam_of
@@ -39,13 +40,14 @@ def run_exam(exam, validated=True, verdict="favourable", only=None, recommendati
 
 
 def deliberation_for(*session_names):
-    """A deliberation on these sessions, presided by `jpn`, its one member with an account."""
+    """A deliberation on these sessions, presided by `jpn`, its one member with an account; its jury is
+    complete (two members of each college, `evaluations.demo.EXAMPLE_JURY`)."""
     deliberation = Deliberation.objects.create(
         title="Délibération du jury paritaire national",
         held_on=datetime.date.today(),
-        members_present="Jean Paritaire (collège employeurs)\nMarie Syndicat (collège salariés)",
         president=user("jpn"),
     )
+    seat_example_jury(deliberation)
     deliberation.members.add(deliberation.president)
     deliberation.sessions.set(CertificationSession.objects.filter(name__in=session_names))
     return deliberation

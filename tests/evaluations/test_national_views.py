@@ -68,14 +68,14 @@ def test_filters_narrow_the_files(jpn, spring):
 
 
 def test_the_deliberation_page_makes_the_same_queries_for_2_or_102_files(jpn, spring, django_assert_num_queries):
-    with django_assert_num_queries(12):  # 14 when files of the sessions are missing: they are named
+    with django_assert_num_queries(13):  # 15 when files of the sessions are missing: they are named
         assert jpn.get(url(spring)).status_code == 200
     session = spring.sessions.get()
     organisation = Organisation.objects.get(name="CPAM du Rhône")
     add_signed_files(
         spring, session, organisation, exam_of("Martin", "GRU").president, exam_of("Martin", "GRU").representative, 100
     )
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):  # the jury's composition is 1 of them
         response = jpn.get(url(spring), {"page": 2})
     assert "page 2 sur 3" in response.content.decode()
 
@@ -83,7 +83,7 @@ def test_the_deliberation_page_makes_the_same_queries_for_2_or_102_files(jpn, sp
 def test_an_open_deliberation_counts_the_files_of_its_sessions_without_reading_them_all(
     jpn, spring, django_assert_num_queries
 ):
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         content = jpn.get(url(spring)).content.decode()
     assert "Aucun nouveau dossier prêt." in content
     assert "Tous les dossiers des sessions ont leurs grilles signées." in content
@@ -92,7 +92,7 @@ def test_an_open_deliberation_counts_the_files_of_its_sessions_without_reading_t
     jury = (exam_of("Martin", "GRU").president, exam_of("Martin", "GRU").representative)
     add_ready_exams(session, organisation, *jury, 30)
     add_ready_exams(session, organisation, *jury, 25, start=30, signed=False)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         content = jpn.get(url(spring)).content.decode()
     assert "30 dossiers prêts à être ajoutés, grilles signées." in content
     assert (
@@ -151,7 +151,7 @@ def test_signing_in_the_browser_then_the_minutes_read_back(jpn, spring, tmp_path
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     flat = " ".join(text.split())
     assert "Procès-verbal de délibération du jury paritaire national" in flat
-    assert "Jean Paritaire (collège employeurs)" in flat
+    assert "Collège employeurs (2 membres) • Jean Paritaire — Ucanss • Sylvie Morel — Ucanss Collège salariés" in flat
     assert "2 dossiers examinés · 0 CQP délivré · 1 dossier avec CCP seulement · 1 sans bloc validé" in flat
     assert "MARTIN Léa" in flat and "MDR : bloc validé" in flat and "CCP délivrés : GRU, MDR" in flat
     assert "Projet" not in flat and spring.digest in flat.replace(" ", "")

@@ -262,6 +262,7 @@ def signed_copy(deliberation):
     open deliberation signed by the real services (all rolled back at the end)."""
     from certificates.services import number_certificates
     from evaluations import services
+    from evaluations.demo import seat_example_jury
 
     copy = Deliberation.objects.create(
         title=f"{deliberation.title} (copie signée)",
@@ -270,6 +271,7 @@ def signed_copy(deliberation):
         president=deliberation.president,
     )
     copy.members.set(deliberation.members.all())
+    seat_example_jury(copy, deliberation.jury_members.values_list("name", "college", "organisation"))
     copy.sessions.set(deliberation.sessions.all())
     validated = Count("blocs", filter=Q(blocs__decision=Ruling.VALIDATED))
     moved = list(deliberation.files.annotate(v=validated).order_by("-v", "pk").values_list("pk", flat=True))

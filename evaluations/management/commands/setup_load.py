@@ -20,6 +20,7 @@ from candidates.models import (
 )
 from candidates.roles import NATIONAL_JURY, PROFESSIONAL_JURY
 from evaluations.benchmark import add_signed_files
+from evaluations.demo import seat_example_jury
 from evaluations.models import Deliberation
 from referentials.models import Certification, ExamKind
 
@@ -80,9 +81,8 @@ class Command(BaseCommand):
             user = User.objects.create_user(f"charge.jpn.{number}", password=PASSWORD, first_name="JPN")
             user.groups.add(national_group)
             members.append(user)
-        deliberation = Deliberation.objects.create(
-            title="Délibération de charge", held_on=today, members_present="Charge", president=user
-        )
+        deliberation = Deliberation.objects.create(title="Délibération de charge", held_on=today, president=user)
+        seat_example_jury(deliberation)  # two members of each college: the signature is not refused
         deliberation.sessions.add(session)
         deliberation.members.add(*members)  # only the members reach it
         add_signed_files(deliberation, session, home, president, representative, files, start=jury)
