@@ -354,7 +354,40 @@ def file_readiness(deliberation) -> Readiness:
             readiness.missing.append((candidates[candidate_id], unsigned))
         else:
             readiness.ready.append(candidates[candidate_id])
+    for candidate in cqp_completions():
+        if candidate.pk not in by_candidate:
+            readiness.exams[candidate.pk] = []
+            readiness.ready.append(candidate)
     return readiness
+
+
+def cqp_completions() -> list:
+    """The candidates whose CQP only awaits the national jury, with no exam to take: they hold every bloc of
+    it (through either CQP), have validated both trainings, and neither hold it nor have a file in an open
+    deliberation, nor an exam awaiting its decision. Booklet 003: « le CQP est délivré [...] lorsque tous les
+    blocs sont validés et que les formations Pass et Prem's ont été suivies et validées » — a training
+    validated after the last bloc, or a bloc acquired through the other CQP, completes it without a new
+    exam. Any open deliberation may award it (three queries, whatever the number of candidates)."""
+    codes = certification_bloc_codes()
+    fewest = min((len(blocs) for blocs in codes.values()), default=0)
+    if not fewest:
+        return []
+    awaiting = Exam.objects.awaiting_decision().filter(candidate=OuterRef("pk"))
+    candidates = list(
+        Candidate.objects.filter(pass_validated_on__isnull=False, premss_validated_on__isnull=False)
+        .exclude(cqp_awards__certification=F("certification"))
+        .exclude(files__deliberation__status=DeliberationStatus.OPEN)
+        .exclude(Exists(awaiting))
+        .annotate(held=Count("acquired_blocs__bloc__code", distinct=True))
+        .filter(held__gte=fewest)
+        .order_by("last_name", "first_name", "pk")
+    )
+    held = held_bloc_codes([candidate.pk for candidate in candidates])
+    return [
+        candidate
+        for candidate in candidates
+        if not rules.blocs_to_take(codes.get(candidate.certification_id, []), held[candidate.pk])
+    ]
 
 
 @dataclass
@@ -400,7 +433,7 @@ def readiness_summary(deliberation) -> ReadinessSummary:
     for exam in exams:
         first_missing[exam.candidate_id][1].append(exam)
     first_missing = [(candidate, _unsigned(listed)) for candidate, listed in first_missing.values()]
-    return ReadinessSummary(ready, missing_count, first_missing)
+    return ReadinessSummary(ready + len(cqp_completions()), missing_count, first_missing)
 
 
 def graded_blocs(signed_grids) -> dict:
