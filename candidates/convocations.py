@@ -10,6 +10,8 @@ changes nothing the people read sends nothing."""
 
 import datetime
 from dataclasses import dataclass
+from email.utils import parseaddr
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -166,8 +168,7 @@ def summary(exam) -> str:
 
 def uid(exam) -> str:
     """The same for every message about this exam, whoever receives it, for its whole life."""
-    host = (settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]) or "localhost"
-    return f"epreuve-{exam.pk}@{host}"
+    return f"epreuve-{exam.pk}@{urlsplit(settings.SITE_URL).hostname or 'localhost'}"
 
 
 def calendar(exam, convened, *, method, sequence) -> bytes:
@@ -184,7 +185,7 @@ def calendar(exam, convened, *, method, sequence) -> bytes:
     if exam.video_link:
         event.add("url", exam.video_link)
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
-    organizer = vCalAddress(f"mailto:{_address(settings.DEFAULT_FROM_EMAIL)}")
+    organizer = vCalAddress(f"mailto:{parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}")
     organizer.params["cn"] = vText("Certification CQP Ucanss")
     event.add("organizer", organizer)
     if convened.person.email:
@@ -202,11 +203,6 @@ def calendar(exam, convened, *, method, sequence) -> bytes:
         first_date=starts.date() - datetime.timedelta(days=366), last_date=starts.date() + datetime.timedelta(days=366)
     )
     return ics.to_ical()
-
-
-def _address(from_email):
-    """« Certification CQP Ucanss <ne-pas-repondre@ucanss.fr> » → the address alone."""
-    return from_email.rpartition("<")[2].rstrip(">").strip()
 
 
 # --- Previews (the admin's « Aperçus des messages ») ------------------------------------------------------

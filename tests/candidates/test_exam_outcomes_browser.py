@@ -4,8 +4,6 @@ national jury's file of a candidate absent. One test per new screen; each screen
 1024×768 and 390×844 into SCREENSHOT_DIR, when it is set."""
 
 import datetime
-import os
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -13,9 +11,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from candidates import demo
-from candidates.demo import PASSWORD
 from candidates.models import Exam, ExamStatus
 from evaluations import services
+from tests.browser import PHONE, TABLET, log_in, screenshot
 from tests.evaluations.conftest import exam_of
 from tests.evaluations.test_deliberations import SPRING, deliberation_for, run_exam, user
 
@@ -29,23 +27,7 @@ def coming_exams(shipped_referential):
 
 
 def photograph(page, name):
-    """The whole page at 1024×768 and at 390×844 (a phone), into SCREENSHOT_DIR when it is set."""
-    directory = os.environ.get("SCREENSHOT_DIR")
-    if not directory:
-        return
-    Path(directory).mkdir(parents=True, exist_ok=True)
-    for width, height in ((1024, 768), (390, 844)):
-        page.set_viewport_size({"width": width, "height": height})
-        page.screenshot(path=str(Path(directory) / f"{name}-{width}x{height}.png"), full_page=True)
-    page.set_viewport_size({"width": 1024, "height": 768})
-
-
-def log_in(page, username):
-    page.goto(reverse("login"))
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("button[type=submit]").click()
-    expect(page.locator("main, #content").first).to_be_visible()
+    screenshot(page, name, sizes=(TABLET, PHONE))
 
 
 def test_the_president_declares_the_candidate_absent_on_the_grid_page(open_browser, demo_exams):

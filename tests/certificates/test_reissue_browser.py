@@ -1,9 +1,7 @@
 """The public page of a replaced certificate in a real browser, on a desktop and a phone: it says replaced,
 when and by which number, and its link leads to the new certificate, valid."""
 
-import os
 import threading
-from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -14,16 +12,9 @@ from playwright.sync_api import expect
 
 from certificates import services
 from certificates.models import Certificate
+from tests.browser import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def screenshot(page, name):
-    """Kept when SCREENSHOT_DIR names a folder, to be looked at."""
-    directory = os.environ.get("SCREENSHOT_DIR")
-    if directory:
-        Path(directory).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(directory) / f"{name}.png"), full_page=True)
 
 
 def in_a_thread(function):

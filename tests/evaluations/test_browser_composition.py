@@ -3,9 +3,6 @@ the signature button, which stays disabled until the jury is complete, then sign
 
 Screenshots (1024×768 and 390×844) go to the directory named by SCREENSHOT_DIR, when it is set."""
 
-import os
-from pathlib import Path
-
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
@@ -13,18 +10,12 @@ from playwright.sync_api import expect
 from candidates.demo import PASSWORD
 from evaluations import services
 from evaluations.models import College, DeliberationMember, DeliberationStatus
+from tests.browser import log_in, screenshot
 
 from .conftest import exam_of
 from .test_deliberations import SPRING, deliberation_for, run_exam, user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def screenshot(page, name):
-    directory = os.environ.get("SCREENSHOT_DIR")
-    if directory:
-        Path(directory).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(directory) / f"{name}.png"), full_page=True)
 
 
 def test_the_president_sees_what_the_jury_lacks_and_signs_once_it_is_complete(open_browser, demo_exams):
@@ -35,10 +26,7 @@ def test_the_president_sees_what_the_jury_lacks_and_signs_once_it_is_complete(op
     DeliberationMember.objects.filter(deliberation=deliberation, name="Marie Syndicat").delete()
 
     page = open_browser()
-    page.goto(reverse("login"))
-    page.locator("#id_username").fill("jpn")
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("button[type=submit]").click()
+    log_in(page, "jpn")
     page.get_by_role("link", name=deliberation.title).click()
 
     composition = page.get_by_role("region", name="Composition du jury")

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from tests.candidates.test_exam_outcomes_browser import log_in, photograph
+from tests.browser import PHONE, TABLET, log_in, screenshot
 
 from .test_resit import RECOMMENDATIONS, resit_of
 from .test_results_mail import sign, spring  # noqa: F401  (the fixture)
@@ -26,4 +26,4 @@ def test_the_jury_of_a_resit_reads_the_previous_decision_above_the_grid(open_bro
     expect(section).to_contain_text("Bloc GRU — non validé par le jury paritaire national le")
     expect(section).to_contain_text(f"Préconisations des jurys : {RECOMMENDATIONS}")
     expect(page.locator("#grid-form")).to_be_visible()
-    photograph(page, "grille-epreuve-repassee")
+    screenshot(page, "grille-epreuve-repassee", sizes=(TABLET, PHONE))
