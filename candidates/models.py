@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cqp_site.audit import audited
-from cqp_site.frozen import FrozenError, FrozenModel, any_changed, protect_when
+from cqp_site.frozen import FrozenError, FrozenModel, FrozenQuerySet, any_changed, protect_when
 from referentials.models import (
     Bloc,
     Certification,
@@ -214,7 +214,7 @@ class CandidateQuerySet(models.QuerySet):
 
         Two scalar subqueries, no GROUP BY: a page of the list computes them for its own rows only,
         and counting the list counts candidates, not their blocs."""
-        held_codes = AcquiredBloc.objects.filter(candidate=OuterRef(OuterRef("pk"))).values("bloc__code")
+        held_codes = AcquiredBloc.objects.in_force().filter(candidate=OuterRef(OuterRef("pk"))).values("bloc__code")
         target_blocs = CertificationBloc.objects.filter(certification=OuterRef("certification")).order_by()
         count = {"count": Count("pk")}
         return self.annotate(
@@ -318,8 +318,9 @@ class Candidate(models.Model):
         return self.birth_name or self.last_name
 
     def acquired_bloc_codes(self):
-        """Codes of every bloc the candidate holds, through any CQP and version: acquired for good."""
-        return {acquired.bloc.code for acquired in self.acquired_blocs.select_related("bloc")}
+        """Codes of every bloc the candidate holds, through any CQP and version: acquired for good (unless
+        withdrawn on appeal)."""
+        return {acquired.bloc.code for acquired in self.acquired_blocs.in_force().select_related("bloc")}
 
     def links(self):
         hierarchy = self.manager.hierarchy() if self.manager else []
@@ -385,9 +386,88 @@ class CompetenceAttestation(models.Model):
             raise ValidationError(_("Une attestation ne peut pas être datée du futur."))
 
 
+class HoldingQuerySet(FrozenQuerySet):
+    def in_force(self):
+        """What the candidate holds today: all but what an appeal withdrew."""
+        return self.filter(withdrawn_on__isnull=True)
+
+    def held_on(self, day):
+        """What the candidate held on `day`: acquired by then, and not withdrawn by then."""
+        return self.filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=day), **{f"{self.model.DATE}__lte": day})
+
+
+# The only change a deliberated bloc or CQP award may receive, once: its withdrawal on appeal.
+WITHDRAWAL = ["withdrawn_on", "withdrawn_by_id"]
+
+
+class Holding(FrozenModel):
+    """A bloc acquired or a CQP awarded: for good, unless the national joint jury reverses the decision
+    on appeal (issue 16). Then nothing is deleted: the row is marked withdrawn, once, by the decision on
+    appeal and on its deliberation's date, and no longer counts. That mark is the one change a deliberated
+    row accepts (`withdraw`; triggers on PostgreSQL)."""
+
+    DATE = None  # the field holding the date it was acquired or awarded
+
+    withdrawn_on = models.DateField(_("retiré le"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        "evaluations.BlocDecision",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("retiré par la décision sur recours"),
+    )
+
+    objects = HoldingQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def frozen_rows(cls):
+        return Q(deliberation__isnull=False)
+
+    @property
+    def is_withdrawn(self):
+        return self.withdrawn_on is not None
+
+    def withdraw(self, decision, on):
+        """Mark it withdrawn by `decision` (on appeal) on `on`: the one write that passes the freeze."""
+        if self.is_withdrawn:
+            raise FrozenError(_("Déjà retiré le %(date)s.") % {"date": self.withdrawn_on.strftime("%d/%m/%Y")})
+        self.withdrawn_on, self.withdrawn_by = on, decision
+        type(self)._base_manager.filter(pk=self.pk, withdrawn_on__isnull=True).update(
+            withdrawn_on=on, withdrawn_by=decision
+        )
+
+
+def withdrawn_by_a_later_decision(name, date_field):
+    """Both withdrawal fields or neither; withdrawn on or after the day it was acquired or awarded."""
+    return models.CheckConstraint(
+        condition=Q(withdrawn_on__isnull=True, withdrawn_by__isnull=True)
+        | Q(withdrawn_on__isnull=False, withdrawn_by__isnull=False, withdrawn_on__gte=F(date_field)),
+        name=name,
+    )
+
+
+def deliberated_row_is_frozen(name, fields):
+    """The trigger of a `Holding`: a deliberated row is never deleted, and changes only to be withdrawn, once."""
+    return [
+        protect_when(f"{name}_is_never_deleted", pgtrigger.Q(old__deliberation__isnull=False), pgtrigger.Delete),
+        protect_when(
+            f"{name}_is_frozen",
+            pgtrigger.Q(old__deliberation__isnull=False)
+            & (any_changed(fields) | (pgtrigger.Q(old__withdrawn_on__isnull=False) & any_changed(WITHDRAWAL))),
+            pgtrigger.Update,
+        ),
+    ]
+
+
 @audited
-class AcquiredBloc(FrozenModel):
+class AcquiredBloc(Holding):
     """A bloc the candidate holds: acquired for good, and counted for every CQP that contains it."""
+
+    DATE = "acquired_on"
 
     candidate = models.ForeignKey(
         Candidate, on_delete=models.PROTECT, related_name="acquired_blocs", verbose_name=_("candidat")
@@ -412,19 +492,23 @@ class AcquiredBloc(FrozenModel):
         verbose_name = _("bloc acquis")
         verbose_name_plural = _("blocs acquis")
         ordering = ["candidate", "acquired_on"]
-        constraints = [models.UniqueConstraint(fields=["candidate", "bloc"], name="acquired_bloc_unique")]
-        triggers = [protect_when("deliberated_bloc_is_frozen", pgtrigger.Q(old__deliberation__isnull=False))]
-
-    @classmethod
-    def frozen_rows(cls):
-        return Q(deliberation__isnull=False)
+        constraints = [
+            # Once: a bloc withdrawn on appeal may be acquired again, at a later exam.
+            models.UniqueConstraint(
+                fields=["candidate", "bloc"], condition=Q(withdrawn_on__isnull=True), name="acquired_bloc_unique"
+            ),
+            withdrawn_by_a_later_decision("acquired_bloc_withdrawn_later", "acquired_on"),
+        ]
+        triggers = deliberated_row_is_frozen(
+            "deliberated_bloc", ["candidate_id", "bloc_id", "acquired_on", "origin", "deliberation_id"]
+        )
 
     def __str__(self):
         return f"{self.candidate} · {self.bloc.code}"
 
     def clean(self):
         if self.candidate_id and self.bloc_id:
-            others = self.candidate.acquired_blocs.exclude(pk=self.pk).filter(bloc__code=self.bloc.code)
+            others = self.candidate.acquired_blocs.in_force().exclude(pk=self.pk).filter(bloc__code=self.bloc.code)
             if others.exists():
                 raise ValidationError(
                     {"bloc": _("Le candidat détient déjà le bloc %(bloc)s.") % {"bloc": self.bloc.code}}
@@ -432,8 +516,10 @@ class AcquiredBloc(FrozenModel):
 
 
 @audited
-class CqpAward(FrozenModel):
+class CqpAward(Holding):
     """A CQP awarded by the national joint jury: every bloc of it acquired, Pass and Prem'ss validated."""
+
+    DATE = "awarded_on"
 
     candidate = models.ForeignKey(
         Candidate, on_delete=models.PROTECT, related_name="cqp_awards", verbose_name=_("candidat")
@@ -455,12 +541,15 @@ class CqpAward(FrozenModel):
         verbose_name = _("CQP délivré")
         verbose_name_plural = _("CQP délivrés")
         ordering = ["-awarded_on"]
-        constraints = [models.UniqueConstraint(fields=["candidate", "certification"], name="cqp_awarded_once")]
-        triggers = [protect_when("deliberated_award_is_frozen", pgtrigger.Q(old__deliberation__isnull=False))]
-
-    @classmethod
-    def frozen_rows(cls):
-        return Q(deliberation__isnull=False)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidate", "certification"], condition=Q(withdrawn_on__isnull=True), name="cqp_awarded_once"
+            ),
+            withdrawn_by_a_later_decision("cqp_award_withdrawn_later", "awarded_on"),
+        ]
+        triggers = deliberated_row_is_frozen(
+            "deliberated_award", ["candidate_id", "certification_id", "awarded_on", "deliberation_id"]
+        )
 
     def __str__(self):
         return f"{self.candidate} · CQP {self.certification.code}"
@@ -751,7 +840,9 @@ class Exam(models.Model):
         those the candidate held before the interview (acquired for good, never examined again)."""
         if self.bloc_id:
             return [self.bloc]
-        held_before = self.candidate.acquired_blocs.filter(acquired_on__lt=timezone.localdate(self.scheduled_at))
+        held_before = self.candidate.acquired_blocs.held_on(
+            timezone.localdate(self.scheduled_at) - datetime.timedelta(days=1)
+        )
         return list(
             self.session.certification.blocs.exclude(code__in=held_before.values("bloc__code")).order_by(
                 "certificationbloc__order"

@@ -101,11 +101,20 @@ def export_candidate(candidate) -> dict:
             for decision in file.blocs.select_related("bloc", "file__deliberation")
         ],
         "blocs acquis": [
-            {"bloc": acquired.bloc.code, "le": _day(acquired.acquired_on), "origine": acquired.origin}
+            {
+                "bloc": acquired.bloc.code,
+                "le": _day(acquired.acquired_on),
+                "origine": acquired.origin,
+                "retiré sur recours le": _day(acquired.withdrawn_on),
+            }
             for acquired in candidate.acquired_blocs.select_related("bloc")
         ],
         "CQP délivrés": [
-            {"CQP": award.certification.code, "le": _day(award.awarded_on)}
+            {
+                "CQP": award.certification.code,
+                "le": _day(award.awarded_on),
+                "retiré sur recours le": _day(award.withdrawn_on),
+            }
             for award in candidate.cqp_awards.select_related("certification")
         ],
         "certificats": [

@@ -78,7 +78,8 @@ def number_certificates(deliberation) -> int:
     if not deliberation.is_signed:
         raise CertificateError(_("La délibération doit être signée avant la délivrance des certificats."))
     blocs = (
-        AcquiredBloc.objects.filter(deliberation=deliberation, certificates__isnull=True)
+        AcquiredBloc.objects.in_force()
+        .filter(deliberation=deliberation, certificates__isnull=True)
         .select_related("candidate", "bloc")
         .order_by("candidate__last_name", "candidate__first_name", "candidate_id", "bloc__code")
     )
@@ -87,7 +88,8 @@ def number_certificates(deliberation) -> int:
         file.candidate_id: file.certification for file in deliberation.files.select_related("certification")
     }
     awards = (
-        CqpAward.objects.filter(deliberation=deliberation, certificates__isnull=True)
+        CqpAward.objects.in_force()
+        .filter(deliberation=deliberation, certificates__isnull=True)
         .select_related("candidate", "certification")
         .order_by("candidate__last_name", "candidate__first_name", "candidate_id")
     )

@@ -364,6 +364,13 @@ if NATIONAL_JURY_MIN_PER_COLLEGE < 1:
     raise ImproperlyConfigured("NATIONAL_JURY_MIN_PER_COLLEGE must be at least 1: a joint jury seats both colleges.")
 NATIONAL_JURY_PARITY = env_bool("NATIONAL_JURY_PARITY", True)
 
+# Appeals (evaluations.rules.appeal_deadline): a candidate's appeal against a signed decision is received
+# within this many months of its notification (the day the deliberation is signed and the results mailed).
+# The texts set none; two months is the time limit French law gives to appeal an administrative decision.
+APPEAL_DEADLINE_MONTHS = int(env("APPEAL_DEADLINE_MONTHS", "2"))
+if APPEAL_DEADLINE_MONTHS < 1:
+    raise ImproperlyConfigured("APPEAL_DEADLINE_MONTHS must be at least 1.")
+
 # Health (/sante/): a worker is taken for lost when its heartbeat is older than this; the signing
 # certificate is reported expiring this many days before its end.
 WORKER_HEARTBEAT_SECONDS = int(env("WORKER_HEARTBEAT_SECONDS", "10"))

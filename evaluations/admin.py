@@ -3,10 +3,16 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, prefetch_related_objects
-from django.shortcuts import redirect
-from django.utils.html import format_html_join
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import filesizeformat
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 
 from candidates.admin import SessionFilter
 from candidates.models import CertificationSession
@@ -15,8 +21,19 @@ from cqp_site.admin import ReadOnlyAdminMixin, related_count
 from cqp_site.admin_guards import GuardedAdminMixin
 from outputs.admin import BackgroundResultsExportMixin
 
-from . import selectors
-from .models import CandidateFile, Deliberation, DeliberationMember, Grid, GridEvent, Signature
+from . import appeals, rules, selectors
+from .models import (
+    Appeal,
+    AppealDocument,
+    BlocDecision,
+    CandidateFile,
+    Deliberation,
+    DeliberationMember,
+    DeliberationStatus,
+    Grid,
+    GridEvent,
+    Signature,
+)
 
 
 def national_jury_accounts():
@@ -217,3 +234,239 @@ class DeliberationAdmin(GuardedAdminMixin, BackgroundResultsExportMixin, admin.M
         if obj is not None and obj.files.exists():
             return False
         return super().has_delete_permission(request, obj)
+
+
+# Appeals ----------------------------------------------------------------------------------------
+
+
+@admin.register(BlocDecision)
+class BlocDecisionAdmin(GuardedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The national joint jury's decisions on blocs, read-only: where an administrator finds the signed
+    decision a candidate appeals, and records the appeal."""
+
+    list_display = ["file__candidate", "bloc", "file__deliberation", "decision", "appeal_link"]
+    list_filter = ["decision", "file__deliberation__status", "bloc__code"]
+    list_select_related = ["file__candidate", "file__deliberation", "bloc", "appeal"]
+    search_fields = ["file__candidate__last_name", "file__candidate__first_name", "bloc__code"]
+    fields = [
+        "file",
+        "bloc",
+        "exam",
+        "computed",
+        "computed_reason",
+        "opinion",
+        "decision",
+        "justification",
+        "on_appeal",
+        "appeal_link",
+    ]
+    readonly_fields = fields
+
+    def get_search_results(self, request, queryset, search_term):
+        """For the appeal form's search: only the signed decisions that no appeal contests yet."""
+        queryset, duplicates = super().get_search_results(request, queryset, search_term)
+        if request.GET.get("model_name") == "appeal" and request.GET.get("field_name") == "contested":
+            queryset = queryset.filter(
+                file__deliberation__status=DeliberationStatus.SIGNED, appeal__isnull=True, on_appeal__isnull=True
+            )
+        return queryset, duplicates
+
+    @admin.display(description=_("recours"))
+    def appeal_link(self, decision):
+        appeal = getattr(decision, "appeal", None)
+        if appeal is not None:
+            return format_html(
+                '<a href="{}">{}</a>',
+                reverse("admin:evaluations_appeal_change", args=[appeal.pk]),
+                _("reçu le %(date)s") % {"date": date_format(appeal.received_on, "j/m/Y")},
+            )
+        if decision.file.deliberation.is_signed and not decision.on_appeal_id:
+            return format_html(
+                '<a href="{}?contested={}">{}</a>',
+                reverse("admin:evaluations_appeal_add"),
+                decision.pk,
+                _("Enregistrer un recours"),
+            )
+        return "—"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field, as Django's documentation shows (« Uploading multiple files »)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
+
+
+class AppealForm(forms.ModelForm):
+    documents = MultipleFileField(
+        label=_("pièces jointes"),
+        required=False,
+        help_text=_("Le courrier du candidat et ses pièces : PDF, PNG ou JPEG, 10 Mo au plus chacune, 10 au plus."),
+    )
+
+    class Meta:
+        model = Appeal
+        fields = ["contested", "received_on", "grounds"]
+
+    def clean(self):
+        cleaned_data = super().clean()
+        contested = cleaned_data.get("contested")
+        if contested is not None:
+            problems = appeals.appeal_problems(
+                contested,
+                received_on=cleaned_data.get("received_on"),
+                grounds=cleaned_data.get("grounds") or "",
+                documents=cleaned_data.get("documents") or [],
+            )
+            for problem in problems:
+                self.add_error(None, problem)
+        return cleaned_data
+
+
+@admin.register(Appeal)
+class AppealAdmin(GuardedAdminMixin, admin.ModelAdmin):
+    """Appeals against signed decisions: recorded here (date received, grounds, documents), within the time
+    limit; then put before the next deliberation, whose decision on appeal is shown with its link. Once
+    recorded, an appeal is read-only: it may be deleted only until a deliberation takes it up."""
+
+    form = AppealForm
+    list_display = ["__str__", "contested_deliberation", "received_on", "state"]
+    list_filter = [("heard_in", admin.EmptyFieldListFilter), "heard_in__status"]
+    list_select_related = ["contested__file__candidate", "contested__file__deliberation", "contested__bloc", "heard_in"]
+    search_fields = ["contested__file__candidate__last_name", "contested__file__candidate__first_name"]
+    date_hierarchy = "received_on"
+    autocomplete_fields = ["contested"]
+    readonly_fields = [
+        "contested_summary",
+        "received_on",
+        "grounds",
+        "deadline",
+        "recorded_by",
+        "recorded_at",
+        "state",
+        "document_links",
+    ]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["contested", "received_on", "grounds", "documents"]
+        return self.readonly_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else []
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("contested__file__deliberation", "contested__bloc", "recorded_by", "ruling__file")
+        )
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("received_on", timezone.localdate())
+        return initial
+
+    def save_model(self, request, obj, form, change):
+        """Through the service, which checks again under lock and stores the documents."""
+        form.instance = appeals.record_appeal(
+            form.cleaned_data["contested"],
+            received_on=form.cleaned_data["received_on"],
+            grounds=form.cleaned_data["grounds"],
+            documents=form.cleaned_data["documents"],
+            acting_user=request.user,
+        )
+        obj.pk = form.instance.pk
+
+    def save_related(self, request, form, formsets, change):
+        pass  # no relation is edited here; the documents were stored with the appeal
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return (obj is None or obj.heard_in_id is None) and super().has_delete_permission(request, obj)
+
+    @admin.display(description=_("décision contestée"))
+    def contested_summary(self, appeal):
+        decision = appeal.contested
+        return _("%(candidate)s, bloc %(bloc)s : %(decision)s par la délibération « %(deliberation)s »") % {
+            "candidate": decision.file.candidate,
+            "bloc": decision.bloc.code,
+            "decision": decision.get_decision_display().lower(),
+            "deliberation": decision.file.deliberation,
+        }
+
+    @admin.display(description=_("délibération contestée"), ordering="contested__file__deliberation__held_on")
+    def contested_deliberation(self, appeal):
+        return appeal.contested.file.deliberation
+
+    @admin.display(description=_("date limite de réception"))
+    def deadline(self, appeal):
+        notified = appeals.notified_on(appeal.contested)
+        return _("%(deadline)s (décision notifiée le %(notified)s, délai de %(months)s mois)") % {
+            "deadline": rules.long_date(rules.appeal_deadline(notified, settings.APPEAL_DEADLINE_MONTHS)),
+            "notified": rules.long_date(notified),
+            "months": settings.APPEAL_DEADLINE_MONTHS,
+        }
+
+    @admin.display(description=_("état"))
+    def state(self, appeal):
+        ruling = getattr(appeal, "ruling", None)
+        if appeal.heard_in_id is None:
+            return _("En attente de la prochaine délibération")
+        if not appeal.heard_in.is_signed:
+            return _("Devant la délibération « %(deliberation)s »") % {"deliberation": appeal.heard_in}
+        verdict = _("réformée") if appeals.is_reversal(ruling) else _("confirmée")
+        return _("Décision %(verdict)s (%(decision)s) par la délibération « %(deliberation)s » : %(justification)s") % {
+            "verdict": verdict,
+            "decision": ruling.get_decision_display().lower(),
+            "deliberation": appeal.heard_in,
+            "justification": ruling.justification,
+        }
+
+    @admin.display(description=_("pièces jointes"))
+    def document_links(self, appeal):
+        documents = appeal.documents.all()
+        if not documents:
+            return _("Aucune")
+        return format_html_join(
+            mark_safe("<br>"),
+            '<a href="{}">{}</a> ({})',
+            (
+                (
+                    reverse("admin:evaluations_appeal_document", args=[appeal.pk, document.pk]),
+                    document.name,
+                    filesizeformat(document.size),
+                )
+                for document in documents
+            ),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/pieces/<int:document_pk>/",
+                never_cache(self.document_view),
+                name="evaluations_appeal_document",
+            ),
+            *super().get_urls(),
+        ]
+
+    def document_view(self, request, pk, document_pk):
+        """A document of an appeal, to whoever may view appeals in the admin; 404 to anyone else."""
+        if not (self.admin_site.has_permission(request) and self.has_view_permission(request)):
+            raise Http404
+        document = get_object_or_404(AppealDocument, pk=document_pk, appeal=pk)
+        return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.name)

@@ -54,7 +54,8 @@ def results_drafts(deliberation) -> list[Draft]:
     }
     held_before = defaultdict(list)
     for candidate_id, code, acquired_on in (
-        AcquiredBloc.objects.filter(candidate__files__deliberation=deliberation)
+        AcquiredBloc.objects.held_on(deliberation.held_on)
+        .filter(candidate__files__deliberation=deliberation)
         .exclude(deliberation=deliberation)
         .order_by("acquired_on", "bloc_id")
         .values_list("candidate_id", "bloc__code", "acquired_on")

@@ -7,10 +7,14 @@ every bloc of the CQP. Every change goes through `evaluations.services`; every s
 and signature is kept as a `GridEvent`, with the state it left.
 """
 
+import uuid
+from pathlib import Path
+
 import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Exam, Person, Route, validate_single_line
@@ -463,14 +467,30 @@ class BlocDecision(FrozenModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(_("décidé le"), null=True, blank=True)
+    on_appeal = models.OneToOneField(
+        "Appeal",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ruling",
+        verbose_name=_("sur recours"),
+        help_text=_("Le recours que cette décision tranche : elle remplace la décision contestée."),
+    )
 
     class Meta:
         verbose_name = _("décision sur un bloc")
         verbose_name_plural = _("décisions sur les blocs")
         constraints = [
             models.UniqueConstraint(fields=["file", "bloc"], name="bloc_decision_once_per_file"),
-            models.UniqueConstraint(fields=["grid", "bloc"], name="bloc_decision_once_per_graded_bloc"),
-            models.UniqueConstraint(fields=["exam", "bloc"], name="bloc_decision_once_per_examined_bloc"),
+            # Once, ever, but on appeal: the decision on appeal rests on the same exam and grid as the one contested.
+            models.UniqueConstraint(
+                fields=["grid", "bloc"], condition=Q(on_appeal__isnull=True), name="bloc_decision_once_per_graded_bloc"
+            ),
+            models.UniqueConstraint(
+                fields=["exam", "bloc"],
+                condition=Q(on_appeal__isnull=True),
+                name="bloc_decision_once_per_examined_bloc",
+            ),
             models.CheckConstraint(
                 condition=Q(grid__isnull=False)
                 | Q(computed=Ruling.NOT_VALIDATED, decision=Ruling.NOT_VALIDATED, opinion=""),
@@ -478,7 +498,8 @@ class BlocDecision(FrozenModel):
                 violation_error_message=_("Le bloc d'un candidat absent à l'épreuve n'est pas validé."),
             ),
             models.CheckConstraint(
-                condition=Q(decision=F("computed")) | ~Q(justification=""),
+                # A decision on appeal is justified before its deliberation is signed (`appeals.ruling_problems`).
+                condition=Q(decision=F("computed")) | ~Q(justification="") | Q(on_appeal__isnull=False),
                 name="bloc_decision_override_is_justified",
                 violation_error_message=_("Une décision différente du résultat calculé doit être justifiée."),
             ),
@@ -500,6 +521,91 @@ class BlocDecision(FrozenModel):
     def is_absence(self):
         """The candidate was absent at the exam: nothing was graded."""
         return self.grid_id is None
+
+
+@audited
+class Appeal(FrozenModel):
+    """A candidate's appeal (recours) against the signed decision on a bloc, recorded by an administrator
+    (`appeals.record_appeal`) within the time limit (`rules.appeal_problems`).
+
+    It goes before the next deliberation of the national joint jury (`heard_in`, set when its files are
+    added), which rules on it with a new decision on the bloc (`ruling`, a `BlocDecision` whose `on_appeal`
+    is this appeal): confirmed or reversed, always justified. The contested decision is never edited: the
+    ruling supersedes it, and each screen shows both with their links. Frozen with the deliberation that
+    heard it, its documents with it."""
+
+    contested = models.OneToOneField(
+        BlocDecision,
+        on_delete=models.PROTECT,
+        related_name="appeal",
+        verbose_name=_("décision contestée"),
+    )
+    received_on = models.DateField(_("reçu le"), help_text=_("La date de réception du recours."))
+    grounds = models.TextField(_("motifs du recours"), help_text=_("Ce que le candidat conteste, et pourquoi."))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("enregistré par")
+    )
+    recorded_at = models.DateTimeField(_("enregistré le"), auto_now_add=True)
+    heard_in = models.ForeignKey(
+        Deliberation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appeals",
+        verbose_name=_("examiné par la délibération"),
+    )
+
+    class Meta:
+        verbose_name = _("recours")
+        verbose_name_plural = _("recours")
+        ordering = ["-received_on", "-pk"]
+        triggers = [SIGNED_DELIBERATION("heard_in_id")]
+
+    @classmethod
+    def frozen_rows(cls):
+        return Q(heard_in__status=DeliberationStatus.SIGNED)
+
+    def __str__(self):
+        return _("Recours de %(candidate)s sur le bloc %(bloc)s") % {
+            "candidate": self.contested.file.candidate,
+            "bloc": self.contested.bloc.code,
+        }
+
+
+def appeal_document_path(document, filename):
+    """Under a random name: the stored name tells nothing of the candidate."""
+    return f"recours/{timezone.localdate():%Y}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+
+
+@audited
+class AppealDocument(FrozenModel):
+    """A document sent with an appeal (letter, evidence): PDF or image, behind permissions like every file."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="documents")
+    file = models.FileField(_("document"), upload_to=appeal_document_path)
+    name = models.CharField(_("nom du fichier reçu"), max_length=200)
+    size = models.PositiveIntegerField(_("taille (octets)"))
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+
+    class Meta:
+        verbose_name = _("pièce du recours")
+        verbose_name_plural = _("pièces du recours")
+        ordering = ["pk"]
+        triggers = [
+            frozen_with_parent(
+                "frozen_with_its_deliberation",
+                "evaluations_appeal parent JOIN evaluations_deliberation d ON d.id = parent.heard_in_id",
+                "parent.id",
+                "d.status = 'signed'",
+            )("appeal_id")
+        ]
+
+    @classmethod
+    def frozen_rows(cls):
+        return Q(appeal__heard_in__status=DeliberationStatus.SIGNED)
+
+    def __str__(self):
+        return self.name
 
 
 # The statistics' tallies ------------------------------------------------------------------------

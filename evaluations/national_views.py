@@ -5,7 +5,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +21,7 @@ from outputs.views import output_response
 
 from . import rules, selectors, services, statistics
 from .forms import BlocDecisionForm, DeliberationFilterForm, SignatureForm, StatisticsFilterForm
-from .models import BlocDecision, CandidateFile, Deliberation
+from .models import AppealDocument, BlocDecision, CandidateFile, Deliberation
 from .views import grid_pdf_response
 
 
@@ -133,11 +133,32 @@ def candidate_file(request, deliberation, file_pk):
         )
         for decision in page.decisions
     ]
+    linked = {d.on_appeal.contested.file.deliberation_id for d in page.decisions if d.on_appeal_id} | {
+        d.appeal.heard_in_id for d in page.decisions if getattr(d, "appeal", None) and d.appeal.heard_in_id
+    }
     return render(
         request,
         "evaluations/national/candidate_file.html",
-        {"deliberation": deliberation, "page": page, "forms": forms},
+        {
+            "deliberation": deliberation,
+            "page": page,
+            "forms": forms,
+            # The other deliberations an appeal links this file to, that this member sits on (else no link).
+            "sits_on": set(
+                Deliberation.objects.for_member(request.user).filter(pk__in=linked).values_list("pk", flat=True)
+            )
+            if linked
+            else set(),
+        },
     )
+
+
+@file_download
+@national_jury_required
+def appeal_document(request, deliberation, appeal_pk, document_pk):
+    """A document of an appeal, to the members of the deliberation that hears it."""
+    document = get_object_or_404(AppealDocument, pk=document_pk, appeal=appeal_pk, appeal__heard_in=deliberation)
+    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.name)
 
 
 @file_download

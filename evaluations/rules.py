@@ -12,6 +12,7 @@ Every screen, command and import asks these functions; nothing else recomputes a
 no ORM here: callers pass marks, codes and booleans, and get back a result that says why.
 """
 
+import calendar
 import datetime
 import functools
 import math
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
 
+from django.utils import formats
 from django.utils.text import capfirst
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -388,3 +390,62 @@ def composition_problems(colleges_present: Sequence[str], *, min_per_college: in
             }
         )
     return problems
+
+
+# Appeals (recours) ------------------------------------------------------------------------------
+
+
+def months_after(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later, « de quantième à quantième » as French law counts a time limit in
+    months; a day that month lacks (31 December + 2 months) gives its last day (28 or 29 February)."""
+    if months < 0:
+        raise ValueError("a time limit counts forward")
+    year, month = divmod(day.month - 1 + months, 12)
+    year, month = day.year + year, month + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def appeal_deadline(notified_on: datetime.date, months: int) -> datetime.date:
+    """The last day on which an appeal against a decision is received.
+
+    The texts we hold set no time limit for an appeal to the national joint jury, so it is a setting
+    (APPEAL_DEADLINE_MONTHS, two months by default: the time limit French law gives to appeal an
+    administrative decision, Code des relations entre le public et l'administration art. L411-2 and
+    Code de justice administrative art. R421-1, which candidates and their employers know). It runs from
+    the day the decision was notified: the day the deliberation was signed, when the results are mailed,
+    which may be later than its date, never earlier."""
+    return months_after(notified_on, months)
+
+
+def long_date(day: datetime.date) -> str:
+    """« 3 février 2027 »."""
+    return formats.date_format(day, "j F Y")
+
+
+def appeal_problems(
+    *, received_on: datetime.date, notified_on: datetime.date, today: datetime.date, months: int
+) -> list[str]:
+    """What makes an appeal against a decision notified on `notified_on` not receivable, each sentence
+    saying why. No sentence: the appeal is recorded and goes before the next deliberation."""
+    if received_on > today:
+        return [_("La date de réception (%(received)s) est à venir.") % {"received": long_date(received_on)}]
+    if received_on < notified_on:
+        return [
+            _("Le recours est daté du %(received)s, avant la notification de la décision le %(notified)s.")
+            % {"received": long_date(received_on), "notified": long_date(notified_on)}
+        ]
+    deadline = appeal_deadline(notified_on, months)
+    if received_on > deadline:
+        return [
+            _(
+                "Recours hors délai : reçu le %(received)s, après le %(deadline)s, fin du délai de %(months)s mois "
+                "ouvert par la notification de la décision le %(notified)s."
+            )
+            % {
+                "received": long_date(received_on),
+                "deadline": long_date(deadline),
+                "months": months,
+                "notified": long_date(notified_on),
+            }
+        ]
+    return []

@@ -10,11 +10,21 @@ from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
-from candidates.models import AcquiredBloc, Candidate, CompetenceAttestation, Exam, ExamEvent, ExamStatus, Person
+from candidates.models import (
+    AcquiredBloc,
+    Candidate,
+    CompetenceAttestation,
+    CqpAward,
+    Exam,
+    ExamEvent,
+    ExamStatus,
+    Person,
+)
 from referentials.models import CertificationBloc, Competence, ExamKind
 
 from . import grids, rules
 from .models import (
+    Appeal,
     BlocAssessment,
     BlocDecision,
     CandidateFile,
@@ -375,10 +385,16 @@ def cqp_completions() -> list:
     awaiting = Exam.objects.awaiting_decision().filter(candidate=OuterRef("pk"))
     candidates = list(
         Candidate.objects.filter(pass_validated_on__isnull=False, premss_validated_on__isnull=False)
-        .exclude(cqp_awards__certification=F("certification"))
+        .exclude(
+            Exists(
+                CqpAward.objects.in_force().filter(candidate=OuterRef("pk"), certification=OuterRef("certification"))
+            )
+        )
         .exclude(files__deliberation__status=DeliberationStatus.OPEN)
         .exclude(Exists(awaiting))
-        .annotate(held=Count("acquired_blocs__bloc__code", distinct=True))
+        .annotate(
+            held=Count("acquired_blocs__bloc__code", filter=Q(acquired_blocs__withdrawn_on__isnull=True), distinct=True)
+        )
         .filter(held__gte=fewest)
         .order_by("last_name", "first_name", "pk")
     )
@@ -395,6 +411,7 @@ class ReadinessSummary:
     ready: int  # files that can be put before the deliberation now
     missing: int  # candidates with an exam whose grid is not signed yet
     first_missing: list  # (candidate, [their exams not signed]) for the first MISSING_SHOWN, by name
+    appeals: int = 0  # appeals received by the deliberation's date, not yet before a deliberation
 
 
 MISSING_SHOWN = 20
@@ -433,7 +450,9 @@ def readiness_summary(deliberation) -> ReadinessSummary:
     for exam in exams:
         first_missing[exam.candidate_id][1].append(exam)
     first_missing = [(candidate, _unsigned(listed)) for candidate, listed in first_missing.values()]
-    return ReadinessSummary(ready + len(cqp_completions()), missing_count, first_missing)
+    return ReadinessSummary(
+        ready + len(cqp_completions()), missing_count, first_missing, pending_appeals(deliberation).count()
+    )
 
 
 def graded_blocs(signed_grids) -> dict:
@@ -473,10 +492,19 @@ def missed_blocs(exams, held) -> list:
     return missed
 
 
+def pending_appeals(deliberation):
+    """The appeals received by the deliberation's date that no deliberation has taken up yet, oldest first."""
+    return (
+        Appeal.objects.filter(heard_in__isnull=True, received_on__lte=deliberation.held_on)
+        .select_related("contested__file__candidate", "contested__bloc", "contested__exam", "contested__grid")
+        .order_by("received_on", "pk")
+    )
+
+
 def held_bloc_codes(candidate_ids, excluding_deliberation=None) -> dict:
     """The codes of the blocs each candidate holds (through any CQP), but those of one deliberation."""
     held = {candidate_id: set() for candidate_id in candidate_ids}
-    acquired = AcquiredBloc.objects.filter(candidate_id__in=candidate_ids)
+    acquired = AcquiredBloc.objects.in_force().filter(candidate_id__in=candidate_ids)
     if excluding_deliberation is not None:
         acquired = acquired.exclude(deliberation=excluding_deliberation)
     for candidate_id, code in acquired.values_list("candidate_id", "bloc__code"):
@@ -517,9 +545,11 @@ def file_outcome(file, decisions, codes, held) -> FileSummary:
     """A file's outcome by the rules: `codes` of each certification's blocs, `held` the codes the
     candidate held before this deliberation."""
     validated = {d.bloc.code for d in decisions if d.decision == Ruling.VALIDATED}
+    # A decision on appeal decides again a bloc held or not: what was held of it does not count.
+    appealed = {d.bloc.code for d in decisions if d.on_appeal_id}
     result = rules.decide_file(
         codes[file.certification_id],
-        held,
+        set(held) - appealed,
         validated,
         pass_validated=file.pass_validated_on is not None,
         premss_validated=file.premss_validated_on is not None,
@@ -611,7 +641,8 @@ def deliberation_page(deliberation, filters: dict, page_number=1) -> Deliberatio
     candidate_ids = [file.candidate_id for file in page]
     held = {}
     for acquired in (
-        AcquiredBloc.objects.filter(candidate_id__in=candidate_ids, acquired_on__lte=deliberation.held_on)
+        AcquiredBloc.objects.held_on(deliberation.held_on)
+        .filter(candidate_id__in=candidate_ids)
         .exclude(deliberation=deliberation)
         .select_related("bloc")
     ):  # held by the day of the deliberation: a bloc acquired later never shows in a signed record
@@ -624,8 +655,13 @@ def deliberation_page(deliberation, filters: dict, page_number=1) -> Deliberatio
             FileRow(
                 file,
                 [
-                    (code, decisions.get(code), held.get((file.candidate_id, code)))
+                    (
+                        code,
+                        decision,
+                        None if decision and decision.on_appeal_id else held.get((file.candidate_id, code)),
+                    )
                     for code in codes[file.certification_id]
+                    for decision in [decisions.get(code)]
                 ],
             )
         )
@@ -645,7 +681,18 @@ class FilePage:
 def file_page(file) -> FilePage:
     """A candidate's whole file: the decisions, the signed grids with comments, carnet and history, and the
     exams the candidate missed (who recorded the absence, when)."""
-    decisions = list(file.blocs.select_related("bloc", "exam", "decided_by").order_by("pk"))
+    decisions = list(
+        file.blocs.select_related(
+            "bloc",
+            "exam",
+            "decided_by",
+            "on_appeal__contested__file__deliberation",
+            "appeal__heard_in",
+            "appeal__ruling__file",
+        )
+        .prefetch_related("on_appeal__documents")
+        .order_by("pk")
+    )
     exam_ids = list(dict.fromkeys(decision.exam_id for decision in decisions))
     exams = (
         Exam.objects.for_listing()
@@ -657,7 +704,8 @@ def file_page(file) -> FilePage:
     pages = grid_pages([exams[exam_id] for exam_id in exam_ids if exam_id in graded]) if graded else []
     absences = [exams[exam_id] for exam_id in exam_ids if exam_id not in graded]
     held = list(
-        AcquiredBloc.objects.filter(candidate=file.candidate_id, acquired_on__lte=file.deliberation.held_on)
+        AcquiredBloc.objects.held_on(file.deliberation.held_on)
+        .filter(candidate=file.candidate_id)
         .exclude(deliberation=file.deliberation_id)
         .select_related("bloc", "deliberation")
     )

@@ -10,19 +10,22 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import formats, timezone
+from django.db.models import Prefetch
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from candidates.models import AcquiredBloc, Candidate, CqpAward, ExamStatus
 from candidates.roles import is_national_jury_member
+from certificates import services as certificate_services
 from cqp_site import security
 from cqp_site.database import check_constraints_at_once
 from outbox import services as outbox
 
-from . import grids, messages, notices, rules, selectors, statistics
+from . import appeals, grids, messages, notices, rules, selectors, statistics
 from .models import (
     ABSENT_REASON,
+    Appeal,
     BlocAssessment,
     BlocDecision,
     CandidateFile,
@@ -303,7 +306,13 @@ def add_ready_files(deliberation, user) -> int:
     deliberation = _locked_deliberation(deliberation, user)
     readiness = selectors.file_readiness(deliberation)
     candidates = [candidate for candidate in readiness.ready if candidate.pk not in readiness.already_in]
-    if not candidates:
+    waiting = {candidate.pk for candidate, _exams in readiness.missing}
+    pending = [
+        appeal
+        for appeal in selectors.pending_appeals(deliberation)
+        if appeal.contested.file.candidate_id not in waiting
+    ]
+    if not candidates and not pending:
         return 0
     check_constraints_at_once()
     exams = [exam for candidate in candidates for exam in readiness.exams[candidate.pk]]
@@ -340,6 +349,8 @@ def add_ready_files(deliberation, user) -> int:
                 decision=Ruling.NOT_VALIDATED,
             )
         )
+    existing = _hear_appeals(deliberation, pending, candidates, decisions, readiness.already_in)
+    held.update(selectors.held_bloc_codes([candidate.pk for candidate in candidates if candidate.pk not in held]))
     codes = selectors.certification_bloc_codes()
     files = []
     for candidate in candidates:
@@ -348,18 +359,51 @@ def add_ready_files(deliberation, user) -> int:
         _set_outcome(file, selectors.file_outcome(file, decisions[candidate.pk], codes, held[candidate.pk]))
         files.append(file)
     CandidateFile.objects.bulk_create(files, batch_size=BATCH_SIZE)
-    for file in files:
+    for file in [*files, *existing]:
         for decision in decisions[file.candidate_id]:
             decision.file = file
     BlocDecision.objects.bulk_create(
-        [decision for file in files for decision in decisions[file.candidate_id]], batch_size=BATCH_SIZE
+        [decision for file in [*files, *existing] for decision in decisions[file.candidate_id]], batch_size=BATCH_SIZE
     )
+    if existing:
+        existing = list(
+            CandidateFile.objects.filter(pk__in=[file.pk for file in existing]).prefetch_related("blocs__bloc")
+        )
+        _refresh_outcomes(deliberation, existing)
     total = len(readiness.already_in) + len(files)
     missing = len(readiness.missing)
     outbox.queue_many(
         notices.files_ready_drafts(deliberation, added=len(files), total=total, missing=missing, added_by=user)
     )
     return len(files)
+
+
+def _hear_appeals(deliberation, pending, candidates, decisions, already_in) -> list:
+    """Put the pending appeals before the deliberation: each becomes a decision on appeal in its candidate's
+    file, a new one (appended to `candidates`) or the one already there (returned). An appeal whose bloc the
+    file already decides, from a new exam, waits for the next deliberation."""
+    in_file = {
+        file.candidate_id: file
+        for file in deliberation.files.filter(candidate__in=[appeal.contested.file.candidate_id for appeal in pending])
+    }
+    existing, heard = [], []
+    for appeal in pending:
+        candidate = appeal.contested.file.candidate
+        if candidate.pk not in decisions:
+            decisions[candidate.pk] = []
+            if candidate.pk in already_in:
+                existing.append(in_file[candidate.pk])
+            else:
+                candidates.append(candidate)
+        decided = {decision.bloc.code for decision in decisions[candidate.pk]}
+        if candidate.pk in in_file:
+            decided |= set(in_file[candidate.pk].blocs.values_list("bloc__code", flat=True))
+        if appeal.contested.bloc.code in decided:
+            continue
+        decisions[candidate.pk].append(appeals.ruling_for(appeal))
+        heard.append(appeal.pk)
+    Appeal.objects.filter(pk__in=heard).update(heard_in=deliberation)
+    return existing
 
 
 OUTCOME_FIELDS = ("outcome", "outcome_reason", "disagreement", "overridden")
@@ -398,13 +442,22 @@ def decide_bloc(bloc_decision, user, ruling, justification="", recommendations=N
             % {"bloc": bloc_decision.bloc.code}
         )
     justification = justification.strip()
+    if bloc_decision.on_appeal_id and not justification:
+        raise DeliberationError(
+            _(
+                "Trancher le recours sur le bloc %(bloc)s, en le confirmant ou en le réformant, demande une "
+                "justification."
+            )
+            % {"bloc": bloc_decision.bloc.code}
+        )
     if ruling != bloc_decision.computed and not justification:
         raise DeliberationError(
             _("Décider le bloc %(bloc)s autrement que le résultat calculé demande une justification écrite.")
             % {"bloc": bloc_decision.bloc.code}
         )
     bloc_decision.decision = ruling
-    bloc_decision.justification = justification if ruling != bloc_decision.computed else ""
+    keep = ruling != bloc_decision.computed or bloc_decision.on_appeal_id
+    bloc_decision.justification = justification if keep else ""
     if recommendations is not None:
         bloc_decision.recommendations = recommendations.strip()
     bloc_decision.decided_by = user
@@ -421,7 +474,7 @@ def signable_from_message(deliberation):
     return _(
         "La délibération est datée du %(date)s : elle ne peut être signée qu'à partir de ce jour, "
         "date à laquelle ses blocs seront acquis et ses certificats délivrés."
-    ) % {"date": formats.date_format(deliberation.held_on, "j F Y")}
+    ) % {"date": rules.long_date(deliberation.held_on)}
 
 
 def _refuse_incomplete_jury(deliberation):
@@ -451,18 +504,31 @@ def sign_deliberation(deliberation, user, password) -> Deliberation:
     if not security.check_reentered_password(user, password):
         _log(logging.WARNING, "deliberation_signature_refused", deliberation_id=deliberation.pk, user_id=user.pk)
         raise DeliberationError(_("Mot de passe incorrect : la délibération n'est pas signée."))
-    files = list(deliberation.files.select_related("certification").prefetch_related("blocs__bloc").order_by("pk"))
+    files = list(
+        deliberation.files.select_related("certification", "candidate")
+        .prefetch_related(Prefetch("blocs", BlocDecision.objects.select_related("bloc", "on_appeal__contested")))
+        .order_by("pk")
+    )
     if not files:
         raise DeliberationError(_("Aucun dossier n'est présenté : il n'y a rien à signer."))
+    rulings = [decision for file in files for decision in file.blocs.all() if decision.on_appeal_id]
+    problems = appeals.ruling_problems(rulings)
+    if problems:
+        raise DeliberationError(" ".join([_("La délibération n'est pas signée."), *problems]))
     check_constraints_at_once()
     _refresh_outcomes(deliberation, files)
+    withdrawn = _withdraw_on_appeal(deliberation, appeals.reversed_down(rulings), user)
     held = selectors.held_bloc_codes([file.candidate_id for file in files])
+    cqp_held = set(
+        CqpAward.objects.in_force()
+        .filter(candidate__in=[file.candidate_id for file in files])
+        .values_list("candidate_id", "certification_id")
+    )
     acquired, awards, record = [], [], []
     for file in files:
         for decision in file.blocs.all():
-            record.append(
-                [file.candidate_id, decision.bloc.code, decision.computed, decision.decision, decision.justification]
-            )
+            row = [file.candidate_id, decision.bloc.code, decision.computed, decision.decision, decision.justification]
+            record.append([*row, decision.on_appeal_id] if decision.on_appeal_id else row)
             if decision.decision == Ruling.VALIDATED and decision.bloc.code not in held[file.candidate_id]:
                 acquired.append(
                     AcquiredBloc(
@@ -474,7 +540,7 @@ def sign_deliberation(deliberation, user, password) -> Deliberation:
                         deliberation=deliberation,
                     )
                 )
-        if file.outcome == FileOutcome.CQP:
+        if file.outcome == FileOutcome.CQP and (file.candidate_id, file.certification_id) not in cqp_held:
             awards.append(
                 CqpAward(
                     candidate_id=file.candidate_id,
@@ -501,5 +567,32 @@ def sign_deliberation(deliberation, user, password) -> Deliberation:
         files=len(files),
         blocs_acquired=len(acquired),
         cqp_awarded=len(awards),
+        withdrawn_on_appeal=withdrawn,
     )
     return deliberation
+
+
+def _withdraw_on_appeal(deliberation, rulings, user) -> int:
+    """A bloc taken back on appeal is withdrawn on the deliberation's date, with every CQP award that counted
+    it, and their certificates are revoked with the appeal as reason. Returns how many were withdrawn."""
+    withdrawn = 0
+    for ruling in rulings:
+        candidate = ruling.file.candidate
+        reason = _(
+            "Décision réformée sur recours par la délibération du jury paritaire national du %(date)s : bloc %(bloc)s "
+            "non validé. %(justification)s"
+        ) % {
+            "date": rules.long_date(deliberation.held_on),
+            "bloc": ruling.bloc.code,
+            "justification": ruling.justification,
+        }
+        holdings = [
+            *AcquiredBloc.objects.in_force().filter(candidate=candidate, bloc__code=ruling.bloc.code),
+            *CqpAward.objects.in_force().filter(candidate=candidate, certification__blocs__code=ruling.bloc.code),
+        ]
+        for holding in holdings:
+            holding.withdraw(ruling, deliberation.held_on)
+            for certificate in holding.certificates.current().filter(revoked_at__isnull=True):
+                certificate_services.revoke(certificate, user, reason)
+            withdrawn += 1
+    return withdrawn

@@ -75,8 +75,12 @@ def outcomes_by(dimension, filters):
         .values(field)
         .annotate(
             candidate_count=Count("pk", distinct=True),
-            bloc_count=Count("acquired_blocs", filter=Q(acquired_blocs__deliberation__isnull=False), distinct=True),
-            cqp_count=Count("cqp_awards", distinct=True),
+            bloc_count=Count(
+                "acquired_blocs",
+                filter=Q(acquired_blocs__deliberation__isnull=False, acquired_blocs__withdrawn_on__isnull=True),
+                distinct=True,
+            ),
+            cqp_count=Count("cqp_awards", filter=Q(cqp_awards__withdrawn_on__isnull=True), distinct=True),
         )
         .order_by(field)
     )

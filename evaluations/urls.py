@@ -26,6 +26,11 @@ urlpatterns = [
         national_views.file_grid_pdf,
         name="file_grid_pdf",
     ),
+    path(
+        "jury-national/deliberations/<int:pk>/recours/<int:appeal_pk>/pieces/<int:document_pk>/",
+        national_views.appeal_document,
+        name="appeal_document",
+    ),
     path("jury-national/deliberations/<int:pk>/signer/", national_views.sign_deliberation, name="sign_deliberation"),
     path("jury-national/deliberations/<int:pk>/proces-verbal.pdf", national_views.minutes_pdf, name="minutes_pdf"),
 ]
