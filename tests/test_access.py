@@ -10,12 +10,14 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from candidates.demo import PASSWORD
 from certificates import services as certificate_services
 from certificates.models import Certificate
-from evaluations import services
+from evaluations import appeals, services
 from evaluations.models import CandidateFile
 from outputs.services import request_output
 from tests.evaluations.conftest import exam_of
@@ -60,6 +62,12 @@ TABLE = {
         (LOGIN, 404, 404, 200, 404),
     ),
     "evaluations:sign_deliberation": ("POST", {"pk": "deliberation"}, (LOGIN, 403, 403, "deliberation", 403)),
+    # A document of an appeal, to the members of the deliberation that hears it: a file, 404 to anyone else.
+    "evaluations:appeal_document": (
+        "GET",
+        {"pk": "hearing", "appeal_pk": "appeal", "document_pk": "appeal_document"},
+        (LOGIN, 404, 404, 200, 404),
+    ),
     "evaluations:minutes_pdf": ("GET", {"pk": "deliberation"}, (LOGIN, 404, 404, 200, 404)),
     "certificates:lookup": ("GET", {}, (200, 200, 200, 200, 200)),
     "certificates:verify": ("GET", {"code": "code"}, (200, 200, 200, 200, 200)),
@@ -82,6 +90,12 @@ ADMIN_TABLE = {
     # Outbox (outbox/admin.py): the previews of every message, the HTML part of one for its frame, and the people
     # without a usable address.
     "admin:outbox_message_previews": ("GET", {}, ADMIN_ONLY),
+    # An appeal's document, from its page in the admin: a file, 404 to anyone else, signed in or not.
+    "admin:evaluations_appeal_document": (
+        "GET",
+        {"pk": "appeal", "document_pk": "appeal_document"},
+        (404, 404, 404, 404, 200),
+    ),
     "admin:outbox_message_preview": ("GET", {"kind": "message_kind"}, ADMIN_ONLY),
     "admin:outbox_message_preview_html": ("GET", {"kind": "message_kind"}, ADMIN_ONLY),
     "admin:outbox_message_without_address": ("GET", {}, ADMIN_ONLY),
@@ -168,7 +182,19 @@ def world(demo_exams, signing_certificate):
     output = request_output(
         "minutes", user=user("jpn"), title="Procès-verbal", parameters={"deliberation": deliberation.pk}
     )
+    appeal = appeals.record_appeal(
+        file.blocs.get(bloc__code="GRU"),
+        received_on=timezone.localdate(),
+        grounds="Le candidat conteste la décision.",
+        documents=[SimpleUploadedFile("lettre.pdf", b"%PDF-1.7 lettre")],
+        acting_user=user("gestionnaire"),
+    )
+    hearing = deliberation_for()
+    services.add_ready_files(hearing, user("jpn"))
     return SimpleNamespace(
+        hearing=hearing.pk,
+        appeal=appeal.pk,
+        appeal_document=appeal.documents.get().pk,
         exam=exam.pk,
         deliberation=deliberation.pk,
         file=file.pk,

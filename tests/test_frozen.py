@@ -3,6 +3,7 @@ their records and issued certificates. The model layer refuses on every database
 database's triggers refuse raw SQL too."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
@@ -11,8 +12,10 @@ from candidates.models import AcquiredBloc, CqpAward
 from certificates import services as certificate_services
 from certificates.models import Certificate, CertificateEvent
 from cqp_site.frozen import FrozenError
-from evaluations import services
+from evaluations import appeals, services
 from evaluations.models import (
+    Appeal,
+    AppealDocument,
     BlocAssessment,
     BlocDecision,
     CandidateFile,
@@ -42,6 +45,8 @@ FROZEN = [
     (DeliberationMember, "college", College.EMPLOYEES),
     (CandidateFile, "outcome_reason", "changé"),
     (BlocDecision, "justification", "changé"),
+    (Appeal, "grounds", "changé"),
+    (AppealDocument, "name", "changé.pdf"),
     (AcquiredBloc, "origin", "changé"),
     (CqpAward, "awarded_on", "2000-01-01"),
     (Certificate, "holder_name", "Quelqu'un d'autre"),
@@ -50,15 +55,24 @@ FROZEN = [
 
 @pytest.fixture
 def signed(demo_exams, signing_certificate):
-    """Léa Martin's three grids signed, both deliberations signed, every certificate issued."""
+    """Léa Martin's three grids signed, both deliberations signed, every certificate issued; an appeal against
+    the spring decision on MDR, with its letter, confirmed by the winter deliberation."""
     for code in ("GRU", "MDR"):
         run_exam(exam_of("Martin", code))
     spring = deliberation_for(SPRING)
     services.add_ready_files(spring, user("jpn"))
     spring = services.sign_deliberation(spring, user("jpn"), PASSWORD)
+    appeal = appeals.record_appeal(
+        BlocDecision.objects.get(bloc__code="MDR"),
+        received_on=timezone.localdate(),
+        grounds="Le candidat conteste les préconisations.",
+        documents=[SimpleUploadedFile("lettre.pdf", b"%PDF-1.7 lettre")],
+        acting_user=user("gestionnaire"),
+    )
     run_exam(exam_of("Martin", "GDU"))
     winter = deliberation_for(WINTER)
     services.add_ready_files(winter, user("jpn"))
+    services.decide_bloc(Appeal.objects.get(pk=appeal.pk).ruling, user("jpn"), "validated", "Décision confirmée.")
     winter = services.sign_deliberation(winter, user("jpn"), PASSWORD)
     for deliberation in (spring, winter):
         certificate_services.number_certificates(deliberation)
@@ -222,3 +236,51 @@ def test_postgresql_refuses_raw_sql_on_a_replaced_certificate_and_its_trail(sign
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement, [old.pk])
     assert (snapshot(Certificate), snapshot(CertificateEvent)) == before
+
+
+def test_a_bloc_is_withdrawn_once_and_nothing_else_changes_with_it(signed):
+    """The one change a deliberated bloc or CQP award accepts is its withdrawal on appeal, written once."""
+    ruling = BlocDecision.objects.get(on_appeal__isnull=False)
+    mdr = AcquiredBloc.objects.get(bloc__code="MDR", candidate=ruling.file.candidate)
+    mdr.withdraw(ruling, timezone.localdate())
+    mdr.refresh_from_db()
+    assert (mdr.withdrawn_on, mdr.withdrawn_by) == (timezone.localdate(), ruling)
+    before = snapshot(AcquiredBloc)
+    with pytest.raises(FrozenError, match="Déjà retiré le"):
+        mdr.withdraw(ruling, timezone.localdate())
+    mdr.origin = "changé"
+    with pytest.raises(FrozenError), transaction.atomic():
+        mdr.save()
+    assert snapshot(AcquiredBloc) == before
+    if connection.vendor == "postgresql":
+        for statement in [
+            "UPDATE candidates_acquiredbloc SET withdrawn_on = NULL, withdrawn_by_id = NULL WHERE id = %s",
+            "UPDATE candidates_acquiredbloc SET withdrawn_on = withdrawn_on + 1 WHERE id = %s",
+        ]:
+            with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(statement, [mdr.pk])
+        gru = AcquiredBloc.objects.get(bloc__code="GRU", candidate=mdr.candidate)
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(  # a withdrawal that changes anything else with it
+                "UPDATE candidates_acquiredbloc SET withdrawn_on = %s, withdrawn_by_id = %s, origin = 'changé' "
+                "WHERE id = %s",
+                [timezone.localdate(), ruling.pk, gru.pk],
+            )
+        assert snapshot(AcquiredBloc) == before
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the triggers live in PostgreSQL")
+def test_no_decision_on_appeal_joins_a_signed_deliberation(signed):
+    ruling = BlocDecision.objects.get(on_appeal__isnull=False)
+    before = snapshot(BlocDecision), snapshot(Appeal)
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO evaluations_blocdecision (file_id, bloc_id, exam_id, grid_id, computed, computed_reason, "
+            "opinion, opinion_text, decision, justification, recommendations) SELECT file_id, bloc_id, exam_id, "
+            "grid_id, computed, computed_reason, opinion, opinion_text, 'not_validated', 'après coup', '' "
+            "FROM evaluations_blocdecision WHERE id = %s",
+            [ruling.pk],
+        )
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE evaluations_appeal SET heard_in_id = NULL")
+    assert (snapshot(BlocDecision), snapshot(Appeal)) == before

@@ -68,16 +68,17 @@ def test_filters_narrow_the_files(jpn, spring):
 
 
 def test_the_deliberation_page_makes_the_same_queries_for_2_or_102_files(jpn, spring, django_assert_num_queries):
-    # 15: 13, and the CQPs only awaiting the jury (`selectors.cqp_completions`: the CQPs' blocs, the
-    # candidates; a third when any is found); 17 when files of the sessions are missing: they are named
-    with django_assert_num_queries(15):
+    # 16: 13, the CQPs only awaiting the jury (`selectors.cqp_completions`: the CQPs' blocs, the
+    # candidates; a third when any is found) and the appeals awaiting a deliberation; 18 when files of the
+    # sessions are missing: they are named
+    with django_assert_num_queries(16):
         assert jpn.get(url(spring)).status_code == 200
     session = spring.sessions.get()
     organisation = Organisation.objects.get(name="CPAM du Rhône")
     add_signed_files(
         spring, session, organisation, exam_of("Martin", "GRU").president, exam_of("Martin", "GRU").representative, 100
     )
-    with django_assert_num_queries(15):  # the jury's composition is 1 of them
+    with django_assert_num_queries(16):  # the jury's composition is 1 of them
         response = jpn.get(url(spring), {"page": 2})
     assert "page 2 sur 3" in response.content.decode()
 
@@ -85,7 +86,7 @@ def test_the_deliberation_page_makes_the_same_queries_for_2_or_102_files(jpn, sp
 def test_an_open_deliberation_counts_the_files_of_its_sessions_without_reading_them_all(
     jpn, spring, django_assert_num_queries
 ):
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         content = jpn.get(url(spring)).content.decode()
     assert "Aucun nouveau dossier prêt." in content
     assert "Tous les dossiers des sessions ont leurs grilles signées." in content
@@ -94,7 +95,7 @@ def test_an_open_deliberation_counts_the_files_of_its_sessions_without_reading_t
     jury = (exam_of("Martin", "GRU").president, exam_of("Martin", "GRU").representative)
     add_ready_exams(session, organisation, *jury, 30)
     add_ready_exams(session, organisation, *jury, 25, start=30, signed=False)
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(18):
         content = jpn.get(url(spring)).content.decode()
     assert "30 dossiers prêts à être ajoutés, grilles signées." in content
     assert (
