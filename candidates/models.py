@@ -7,6 +7,7 @@ import datetime
 import unicodedata
 
 import pgtrigger
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -881,6 +882,12 @@ class Exam(models.Model):
                 .exclude(session=self.session_id)  # the same session: one exam per bloc (a constraint says so)
                 .awaiting_decision()
                 .values_list("bloc__code", flat=True)
+            ),
+            appealed_blocs=set(
+                apps.get_model("evaluations", "Appeal")
+                .objects.filter(contested__file__candidate=candidate)
+                .exclude(heard_in__status="signed")
+                .values_list("contested__bloc__code", flat=True)
             ),
         )
 

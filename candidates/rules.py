@@ -129,6 +129,8 @@ class ExamFacts:
     livret2_received: bool
     # Blocs of the candidate's other exams that no signed deliberation has decided yet.
     awaiting_blocs: Collection[str] = ()
+    # Blocs whose decision the candidate appealed, the appeal not ruled on by a signed deliberation yet.
+    appealed_blocs: Collection[str] = ()
 
 
 def exam_problems(facts: ExamFacts) -> list[str]:
@@ -171,13 +173,21 @@ def training_exam_problems(facts: ExamFacts) -> list[str]:
 
 def resit_problems(facts: ExamFacts) -> list[str]:
     """A bloc not validated may be examined again at a later session (an acquired one never is:
-    `bloc_exam_problems`), once the national jury has decided on the previous exam: until then nobody knows
-    whether a re-sit is needed."""
+    `bloc_exam_problems`), once the national jury has decided on the previous exam, and on the appeal against
+    that decision if there is one: until then nobody knows whether a re-sit is needed."""
     if facts.bloc in facts.awaiting_blocs:
         return [
             _(
                 "Le candidat a déjà une épreuve du bloc %(bloc)s en attente de la délibération du jury paritaire "
                 "national : une nouvelle épreuve se programme une fois le bloc non validé."
+            )
+            % {"bloc": facts.bloc}
+        ]
+    if facts.bloc in facts.appealed_blocs:
+        return [
+            _(
+                "Le candidat a formé un recours contre la décision sur le bloc %(bloc)s : une nouvelle épreuve se "
+                "programme une fois le recours tranché, s'il confirme le bloc non validé."
             )
             % {"bloc": facts.bloc}
         ]

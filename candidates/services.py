@@ -25,6 +25,7 @@ calendars drop it.
 """
 
 import datetime
+import functools
 import logging
 
 from django.core.exceptions import ValidationError
@@ -32,10 +33,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cqp_site import logs
+
 from . import convocations
 from .models import Exam, ExamAction, ExamEvent, ExamStatus
 
 logger = logging.getLogger("candidates")
+_log_once_committed = functools.partial(logs.log_once_committed, logger)
 
 
 class ExamOutcomeError(Exception):
@@ -92,11 +96,6 @@ def _close(exam, status, reason, action, acting_user):
     event = ExamEvent.objects.create(exam=exam, action=action, reason=reason, user=acting_user)
     _log_once_committed(f"exam_{action}", exam_id=exam.pk, user_id=acting_user.pk)
     return event
-
-
-def _log_once_committed(event, **ids):
-    fields = " ".join(f"{name}={value}" for name, value in ids.items())
-    transaction.on_commit(lambda: logger.info("%s %s", event, fields, extra={"event": event, **ids}))
 
 
 def _cancel_convocations_if_to_come(exam):

@@ -4,10 +4,12 @@ e-mail or IP addresses, browsers."""
 
 import contextlib
 import contextvars
+import functools
 import logging
 import re
 import uuid
 
+from django.db import transaction
 from pythonjsonlogger.core import RESERVED_ATTRS
 
 request_id_var = contextvars.ContextVar("request_id", default="-")
@@ -57,6 +59,18 @@ class RequestIdMiddleware:
             response = self.get_response(request)
             response[REQUEST_ID_HEADER] = current_request_id()
             return response
+
+
+def log_event(logger, level, event, **ids):
+    """One line: the event and its ids (database ids only, never personal data), in the message for text logs
+    and as fields for JSON ones."""
+    fields = " ".join(f"{name}={value}" for name, value in ids.items())
+    logger.log(level, "%s %s", event, fields, extra={"event": event, **ids})
+
+
+def log_once_committed(logger, event, **ids):
+    """A change is logged, at INFO, when its transaction commits: one rolled back leaves no line."""
+    transaction.on_commit(functools.partial(log_event, logger, logging.INFO, event, **ids))
 
 
 class OneLineFormatter(logging.Formatter):

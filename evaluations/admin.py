@@ -310,7 +310,7 @@ class MultipleFileField(forms.FileField):
 
 class AppealForm(forms.ModelForm):
     documents = MultipleFileField(
-        label=_("pièces jointes"),
+        label=_("Pièces jointes"),
         required=False,
         help_text=_("Le courrier du candidat et ses pièces : PDF, PNG ou JPEG, 10 Mo au plus chacune, 10 au plus."),
     )
@@ -391,6 +391,10 @@ class AppealAdmin(GuardedAdminMixin, admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         pass  # no relation is edited here; the documents were stored with the appeal
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context.update(show_save_and_continue=False, show_save_and_add_another=False)  # read-only once recorded
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)

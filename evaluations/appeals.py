@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from candidates.models import Exam
+from cqp_site import logs
 
 from . import rules
 from .models import Appeal, AppealDocument, BlocDecision, Ruling
@@ -151,14 +152,8 @@ def record_appeal(contested, *, received_on, grounds, documents=(), acting_user)
         AppealDocument.objects.create(
             appeal=appeal, file=document, name=document.name[:200], size=document.size, sha256=digest.hexdigest()
         )
-    transaction.on_commit(
-        lambda: logger.info(
-            "appeal_recorded appeal_id=%s decision_id=%s user_id=%s",
-            appeal.pk,
-            contested.pk,
-            acting_user.pk,
-            extra={"event": "appeal_recorded", "appeal_id": appeal.pk, "user_id": acting_user.pk},
-        )
+    logs.log_once_committed(
+        logger, "appeal_recorded", appeal_id=appeal.pk, decision_id=contested.pk, user_id=acting_user.pk
     )
     return appeal
 

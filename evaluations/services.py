@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from candidates.models import AcquiredBloc, Candidate, CqpAward, ExamStatus
 from candidates.roles import is_national_jury_member
 from certificates import services as certificate_services
-from cqp_site import security
+from cqp_site import logs, security
 from cqp_site.database import check_constraints_at_once
 from outbox import services as outbox
 
@@ -45,15 +45,8 @@ from .models import (
 logger = logging.getLogger("evaluations")
 
 
-def _log(level, event, **ids):
-    """One line: the event and its ids, in the message for text logs and as fields for JSON ones."""
-    fields = " ".join(f"{name}={value}" for name, value in ids.items())
-    logger.log(level, "%s %s", event, fields, extra={"event": event, **ids})
-
-
-def _log_once_committed(event, **ids):
-    """A change is logged when its transaction commits: one rolled back leaves no line."""
-    transaction.on_commit(functools.partial(_log, logging.INFO, event, **ids))
+_log = functools.partial(logs.log_event, logger)
+_log_once_committed = functools.partial(logs.log_once_committed, logger)
 
 
 class GridError(Exception):

@@ -273,13 +273,14 @@ def test_signing_a_deliberation_is_logged_with_ids_only(demo_exams, django_captu
         {
             "level": "INFO",
             "logger": "evaluations",
-            "message": f"deliberation_signed {ids} files=1 blocs_acquired=2 cqp_awarded=0",
+            "message": f"deliberation_signed {ids} files=1 blocs_acquired=2 cqp_awarded=0 withdrawn_on_appeal=0",
             "event": "deliberation_signed",
             "deliberation_id": deliberation.pk,
             "user_id": president.pk,
             "files": 1,
             "blocs_acquired": 2,
             "cqp_awarded": 0,
+            "withdrawn_on_appeal": 0,
         },
     ]
     assert not [name for name in PERSONAL if name in text]

@@ -86,3 +86,11 @@ def test_a_bloc_not_validated_is_examined_again_once_its_previous_exam_is_decide
         "Le candidat a déjà une épreuve du bloc GDU en attente de la délibération du jury paritaire national : "
         "une nouvelle épreuve se programme une fois le bloc non validé."
     ]
+
+
+def test_a_bloc_under_appeal_is_examined_again_once_the_appeal_is_ruled_on():
+    assert rules.exam_problems(dataclasses.replace(JUNE, appealed_blocs={"MDR"})) == []
+    assert rules.exam_problems(dataclasses.replace(JUNE, appealed_blocs={"GDU"})) == [
+        "Le candidat a formé un recours contre la décision sur le bloc GDU : une nouvelle épreuve se programme une "
+        "fois le recours tranché, s'il confirme le bloc non validé."
+    ]

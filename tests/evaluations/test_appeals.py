@@ -20,6 +20,7 @@ from evaluations import appeals, selectors, services
 from evaluations.models import Appeal, BlocDecision, FileOutcome, Ruling
 from tests.evaluations.conftest import exam_of
 from tests.evaluations.test_deliberations import SPRING, WINTER, deliberation_for, file_of, run_exam, user
+from tests.evaluations.test_resit import refusals, resit_of
 
 pytestmark = pytest.mark.django_db
 
@@ -312,3 +313,20 @@ def test_the_administrator_records_an_appeal_in_the_admin(gdu_failed, client):
     page = client.get(reverse("admin:evaluations_appeal_change", args=[appeal.pk])).content.decode()
     assert "En attente de la prochaine délibération" in page
     assert reverse("admin:evaluations_appeal_document", args=[appeal.pk, appeal.documents.get().pk]) in page
+
+
+def test_a_bloc_under_appeal_is_examined_again_only_once_the_appeal_is_ruled_on(
+    gdu_failed, django_capture_on_commit_callbacks
+):
+    appeal = appeals.record_appeal(
+        decision(gdu_failed, "GDU"), received_on=timezone.localdate(), grounds=GROUNDS, acting_user=gestionnaire()
+    )
+    assert refusals(resit_of("Martin", "GDU")) == [
+        "Le candidat a formé un recours contre la décision sur le bloc GDU : une nouvelle épreuve se programme une "
+        "fois le recours tranché, s'il confirme le bloc non validé."
+    ]
+    later = deliberation_for()
+    services.add_ready_files(later, user("jpn"))
+    services.decide_bloc(Appeal.objects.get(pk=appeal.pk).ruling, user("jpn"), Ruling.NOT_VALIDATED, "Confirmé.")
+    sign(later, django_capture_on_commit_callbacks)
+    resit_of("Martin", "GDU").full_clean()  # the appeal confirmed the bloc not validated: it may be taken again
