@@ -25,7 +25,7 @@ from outputs.admin import BackgroundResultsExportMixin
 from outputs.services import request_output
 from outputs.views import output_response
 
-from . import convocations, privacy
+from . import convocations, invitations, privacy
 from . import services as exam_services
 from .formats import EXPORT_FORMATS, IMPORT_FORMATS, FileRefused, check_upload_size
 from .models import (
@@ -78,9 +78,15 @@ class PersonAdmin(admin.ModelAdmin):
         (_("Jurys"), {"fields": ["jury_role", "jury_trained_on"]}),
     ]
 
+    actions = ["invite_to_space"]
+
     @admin.display(description=_("branche"), ordering="organisation__branch")
     def branch(self, person):
         return person.organisation.get_branch_display()
+
+    @admin.action(description=_("Inviter (tuteurs, managers : le carnet de suivi en ligne)"))
+    def invite_to_space(self, request, queryset):
+        report_invitations(self, request, *invitations.invite(queryset.order_by("last_name", "first_name")))
 
 
 @admin.register(JuryMember)
@@ -124,6 +130,31 @@ class AttestationInline(admin.TabularInline):
                 request._competence_choices = list(field.choices)
             field.choices = request._competence_choices
         return field
+
+
+def report_invitations(model_admin, request, invited, without):
+    """What `invitations.invite` did, said to the administrator: who was invited, who could not be and why."""
+    if invited:
+        model_admin.message_user(
+            request,
+            ngettext(
+                "Invitation envoyée à %(count)d personne : %(names)s.",
+                "Invitation envoyée à %(count)d personnes : %(names)s.",
+                len(invited),
+            )
+            % {"count": len(invited), "names": ", ".join(user.get_full_name() for user in invited)},
+            messages.SUCCESS,
+        )
+    if without:
+        model_admin.message_user(
+            request,
+            _(
+                "Aucune invitation, faute d'adresse électronique utilisable (vide, ou déjà celle d'un autre "
+                "compte) : %(names)s."
+            )
+            % {"names": ", ".join(f"{record.first_name} {record.last_name}" for record in without)},
+            messages.WARNING,
+        )
 
 
 class SignedRecordMixin:
@@ -233,7 +264,7 @@ class CandidateAdmin(ImportExportMixin, admin.ModelAdmin):
     list_select_related = ["organisation", "certification"]
     autocomplete_fields = ["organisation", "manager", "tutor", "trainers"]
     inlines = [DeliberatedBlocInline, AcquiredBlocInline, AttestationInline]
-    actions = ["export_personal_data", "erase_personal_data"]
+    actions = ["invite_to_space", "export_personal_data", "erase_personal_data"]
 
     fieldsets = [
         (_("Identité"), {"fields": [("last_name", "first_name"), "birth_date", "email"]}),
@@ -313,6 +344,10 @@ class CandidateAdmin(ImportExportMixin, admin.ModelAdmin):
     @admin.display(description=_("blocs acquis"), ordering="blocs_acquired")
     def progress(self, candidate):
         return f"{candidate.blocs_acquired} / {candidate.bloc_total}"
+
+    @admin.action(description=_("Inviter dans l'espace candidat (compte et lien pour choisir le mot de passe)"))
+    def invite_to_space(self, request, queryset):
+        report_invitations(self, request, *invitations.invite(queryset.order_by("last_name", "first_name")))
 
     @admin.action(description=_("Exporter les données personnelles (JSON)"))
     def export_personal_data(self, request, queryset):

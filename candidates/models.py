@@ -5,6 +5,8 @@ No social-security number is held anywhere: the certification does not need it.
 
 import datetime
 import unicodedata
+import uuid
+from pathlib import Path
 
 import pgtrigger
 from django.apps import apps
@@ -286,6 +288,15 @@ class Candidate(models.Model):
     pass_validated_on = models.DateField(_("formation Pass validée le"), null=True, blank=True)
     premss_validated_on = models.DateField(_("formation Prem'ss validée le"), null=True, blank=True)
     livret2_received_on = models.DateField(_("livret 2 reçu le"), null=True, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="candidate",
+        verbose_name=_("compte de l'espace candidat"),
+        help_text=_("Créé par l'action « Inviter dans l'espace candidat » : le candidat y choisit son mot de passe."),
+    )
 
     objects = CandidateQuerySet.as_manager()
 
@@ -364,6 +375,26 @@ class CompetenceAttestation(models.Model):
     )
     tutor_attested_on = models.DateField(_("attestée par le tuteur le"), null=True, blank=True)
     manager_attested_on = models.DateField(_("attestée par le manager le"), null=True, blank=True)
+    # Online (issue 17): who attested, from their own account, and what they wrote. Empty with a date: a paper
+    # carnet typed by an administrator.
+    tutor_attested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("attestée en ligne par (tuteur)"),
+    )
+    tutor_comment = models.TextField(_("commentaire du tuteur"), blank=True)
+    manager_attested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("attestée en ligne par (manager)"),
+    )
+    manager_comment = models.TextField(_("commentaire du manager"), blank=True)
 
     class Meta:
         verbose_name = _("attestation du carnet de suivi")
@@ -385,6 +416,101 @@ class CompetenceAttestation(models.Model):
         today = timezone.localdate()
         if any(day and day > today for day in (self.tutor_attested_on, self.manager_attested_on)):
             raise ValidationError(_("Une attestation ne peut pas être datée du futur."))
+
+
+class AttesterRole(models.TextChoices):
+    TUTOR = "tutor", _("tuteur")
+    MANAGER = "manager", _("manager")
+
+
+class AttestationAction(models.TextChoices):
+    ATTESTED = "attested", _("attestée")
+    WITHDRAWN = "withdrawn", _("retirée")
+
+
+class AttestationEvent(FrozenModel):
+    """Who attested or withdrew a competence of the carnet de suivi, in which role, when, and what they wrote:
+    written by candidates/carnet.py in the same transaction as the change, on every database; never changed."""
+
+    attestation = models.ForeignKey(CompetenceAttestation, on_delete=models.PROTECT, related_name="events")
+    role = models.CharField(_("rôle"), max_length=10, choices=AttesterRole.choices)
+    action = models.CharField(_("action"), max_length=10, choices=AttestationAction.choices)
+    attested_on = models.DateField(_("date attestée"), null=True, blank=True)
+    comment = models.TextField(_("commentaire"), blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("événement du carnet de suivi")
+        verbose_name_plural = _("historique du carnet de suivi")
+        ordering = ["at", "pk"]
+        triggers = [protect_when("attestation_events_are_append_only", None)]
+
+    @classmethod
+    def frozen_rows(cls):
+        return Q()
+
+    def __str__(self):
+        return f"{self.attestation} · {self.get_role_display()} · {self.get_action_display()}"
+
+
+class DocumentKind(models.TextChoices):
+    LIVRET2 = "livret2", _("livret 2 (VAE)")
+    CARNET = "carnet", _("carnet de suivi papier (scan)")
+    PROOF = "proof", _("justificatif")
+
+
+def candidate_document_path(document, filename):
+    """Under a random name: the stored name tells nothing of the candidate."""
+    return f"dossiers/{timezone.localdate():%Y}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+
+
+class CandidateDocument(models.Model):
+    """A document of a candidate's file, uploaded by the candidate (the livret 2 of a VAE, the scan of a paper
+    carnet, a proof) or by an administrator; behind permissions like every file: the candidate, the
+    administrators and, for the livret 2, the jury of the candidate's VAE interview."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(_("nature"), max_length=10, choices=DocumentKind.choices)
+    file = models.FileField(_("document"), upload_to=candidate_document_path)
+    name = models.CharField(_("nom du fichier reçu"), max_length=200)
+    size = models.PositiveIntegerField(_("taille (octets)"))
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("déposé par")
+    )
+    uploaded_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document du dossier")
+        verbose_name_plural = _("documents des dossiers")
+        ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.name}"
+
+
+class CorrectionRequest(models.Model):
+    """A candidate asks the administrators to correct what the application holds on them (RGPD, art. 16):
+    recorded, and handled by an administrator who says when."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="correction_requests")
+    text = models.TextField(_("demande"))
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField(_("demandée le"), auto_now_add=True)
+    handled_at = models.DateTimeField(_("traitée le"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answer = models.TextField(_("réponse"), blank=True)
+
+    class Meta:
+        verbose_name = _("demande de rectification")
+        verbose_name_plural = _("demandes de rectification")
+        ordering = ["-asked_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.candidate} · {self.asked_at:%d/%m/%Y}"
 
 
 class HoldingQuerySet(FrozenQuerySet):

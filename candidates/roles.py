@@ -1,5 +1,6 @@
 """The roles of the people who use the application, as Django groups (created by a migration)."""
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 UCANSS_ADMINISTRATORS = "Administrateurs Ucanss"
@@ -39,3 +40,45 @@ def is_professional_jury_member(user):
 
 def is_national_jury_member(user):
     return user.is_authenticated and user.groups.filter(name=NATIONAL_JURY).exists()
+
+
+# The people the certification is about (issue 17): roles that follow from the records, not from groups.
+
+
+def candidate_of(user):
+    """The candidate whose account this is, or None."""
+    if not user.is_authenticated:
+        return None
+    from .models import Candidate
+
+    return Candidate.objects.filter(user=user).select_related("organisation", "certification__version").first()
+
+
+def person_of(user):
+    """The person (tutor, manager, jury member...) whose account this is, or None."""
+    if not user.is_authenticated:
+        return None
+    from .models import Person
+
+    return Person.objects.filter(user=user).first()
+
+
+def followed_candidates(person):
+    """The candidates a tutor or manager follows: those they tutor, those they manage, and those managed by the
+    people they manage, down the hierarchy recorded (`Person.manager`); one query per level, the levels
+    read until none is left (a cycle stops there)."""
+    from .models import Candidate, Person
+
+    if person is None:
+        return Candidate.objects.none()
+    managers, level = {person.pk}, {person.pk}
+    while level:
+        level = set(Person.objects.filter(manager__in=level).values_list("pk", flat=True)) - managers
+        managers |= level
+    return Candidate.objects.filter(Q(tutor=person) | Q(manager__in=managers))
+
+
+def is_companion(user):
+    """A tutor or a manager of at least one candidate, with an account."""
+    person = person_of(user)
+    return person is not None and followed_candidates(person).exists()

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "outputs",
     "outbox",
     "accounts",
+    "spaces",
 ]
 
 MIDDLEWARE = [

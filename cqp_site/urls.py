@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("evaluations.urls")),
     path("", include("certificates.urls")),
     path("", include("outputs.urls")),
+    path("", include("spaces.urls")),
     path("admin/", admin.site.urls),
     path("_nested_admin/", include("nested_admin.urls")),
 ]
