@@ -98,6 +98,12 @@ def accounts():
         Account("jury.maladie", "représentante métier, branche maladie"),
         Account("jury.famille", "représentant métier, branche famille"),
         Account("jpn", "membre du jury paritaire national"),
+        Account("lea.martin", "candidate, CQP GC par la formation (son espace candidat)"),
+        Account("hugo.lambert", "candidat, CQP GC par la VAE"),
+        Account("emma.garnier", "tutrice de Léa Martin et Chloé Fontaine (le carnet de suivi)"),
+        Account("marc.petit", "manager de Léa Martin et Chloé Fontaine"),
+        Account("nadia.roux", "manager de Marc Petit : voit les candidats de son équipe, indirectement"),
+        Account("luc.faure", "manager de Hugo Lambert et Yanis Robert (une autre équipe)"),
     ]
 
 
@@ -126,8 +132,11 @@ def load_demo(today=None):
     _account("gestionnaire", "Gaëlle", "Gestionnaire", roles.UCANSS_ADMINISTRATORS, staff=True)
     _account("jpn", "Jean", "Paritaire", roles.NATIONAL_JURY)
 
-    def person(first_name, last_name, organisation, *, manager=None, role="", trained=None, username=None):
-        user = _account(username, first_name, last_name, roles.PROFESSIONAL_JURY) if username else None
+    def person(first_name, last_name, organisation, *, manager=None, role="", trained=None, username=None, jury=True):
+        """`username`: the person has an account, a professional jury member's when they have a jury role and
+        `jury` (a tutor's or manager's otherwise)."""
+        group = roles.PROFESSIONAL_JURY if role and jury else None
+        user = _account(username, first_name, last_name, group) if username else None
         return _create(
             Person,
             first_name=first_name,
@@ -156,15 +165,26 @@ def load_demo(today=None):
     thomas = person("Thomas", "Girard", "CPAM du Rhône", role=JuryRole.REPRESENTATIVE, trained=days(-300))
 
     # Around the candidates. Nadia Roux manages Marc Petit: the whole line is "lien hiérarchique".
-    nadia = person("Nadia", "Roux", "CPAM de Paris", role=JuryRole.REPRESENTATIVE, trained=days(-300))
-    marc = person("Marc", "Petit", "CPAM de Paris", manager=nadia)
-    emma = person("Emma", "Garnier", "CPAM de Paris")
-    luc = person("Luc", "Faure", "CAF de la Gironde")
+    # Accounts of tutors and managers (issue 17): the carnet de suivi online; Nadia's is no jury account.
+    nadia = person(
+        "Nadia",
+        "Roux",
+        "CPAM de Paris",
+        role=JuryRole.REPRESENTATIVE,
+        trained=days(-300),
+        username="nadia.roux",
+        jury=False,
+    )
+    marc = person("Marc", "Petit", "CPAM de Paris", manager=nadia, username="marc.petit")
+    emma = person("Emma", "Garnier", "CPAM de Paris", username="emma.garnier")
+    luc = person("Luc", "Faure", "CAF de la Gironde", username="luc.faure")
     ines = person("Inès", "Blanc", "CAF de la Gironde")
     paul = person("Paul", "Lemoine", "Urssaf Île-de-France")
     rose = person("Rose", "Chevalier", "Carsat Bretagne")
 
-    def candidate(first_name, last_name, birth_date, organisation, certification, route, **fields):
+    def candidate(first_name, last_name, birth_date, organisation, certification, route, username=None, **fields):
+        if username:
+            fields["user"] = _account(username, first_name, last_name)
         return _create(
             Candidate,
             first_name=first_name,
@@ -185,6 +205,7 @@ def load_demo(today=None):
         "CPAM de Paris",
         gc,
         Route.TRAINING,
+        username="lea.martin",
         job_title="Gestionnaire conseil",
         manager=marc,
         tutor=emma,
@@ -199,6 +220,7 @@ def load_demo(today=None):
         "CAF de la Gironde",
         gc,
         Route.VAE,
+        username="hugo.lambert",
         job_title="Technicien conseil",
         manager=luc,
         tutor=ines,

@@ -25,8 +25,27 @@ from tests.evaluations.test_deliberations import SPRING, deliberation_for, run_e
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ("anonymous", "assigned", "unassigned", "national", "administrator")
-ACCOUNTS = {"assigned": "president", "unassigned": "jury.famille", "national": "jpn", "administrator": "gestionnaire"}
+ROLES = (
+    "anonymous",
+    "assigned",
+    "unassigned",
+    "national",
+    "administrator",
+    "candidate",
+    "other_candidate",
+    "tutor",
+    "manager",
+)
+ACCOUNTS = {
+    "assigned": "president",
+    "unassigned": "jury.famille",
+    "national": "jpn",
+    "administrator": "gestionnaire",
+    "candidate": "lea.martin",  # the world's candidate: her exam, her file, her certificate
+    "other_candidate": "hugo.lambert",
+    "tutor": "emma.garnier",  # Léa Martin's tutor
+    "manager": "marc.petit",  # Léa Martin's manager
+}
 LOGIN, ADMIN_LOGIN = "login", "admin-login"
 
 # name: (method, kwargs from the world, expected answers in ROLES order).
@@ -36,56 +55,101 @@ TABLE = {
     "home": (
         "GET",
         {},
-        (LOGIN, "evaluations:jury_home", "evaluations:jury_home", "evaluations:deliberation_list", "admin:index"),
+        (
+            LOGIN,
+            "evaluations:jury_home",
+            "evaluations:jury_home",
+            "evaluations:deliberation_list",
+            "admin:index",
+            "spaces:candidate_home",
+            "spaces:candidate_home",
+            "spaces:companion_home",
+            "spaces:companion_home",
+        ),
     ),
-    "login": ("GET", {}, (200, "home", "home", "home", "home")),
-    "health": ("GET", {}, (200, 200, 200, 200, 200)),
-    "alive": ("GET", {}, (200, 200, 200, 200, 200)),
-    "login_code": ("GET", {}, (LOGIN, "home", "home", "home", "home")),  # no second factor on these accounts
-    "logout": ("GET", {}, (405, 405, 405, 405, 405)),
-    "evaluations:jury_home": ("GET", {}, (LOGIN, 200, 200, 403, 403)),
-    "evaluations:grid": ("GET", {"pk": "exam"}, (LOGIN, 200, 404, 403, 403)),
-    "evaluations:preview": ("POST", {"pk": "exam"}, (LOGIN, 400, 404, 403, 403)),  # 400: an empty form
-    "evaluations:sign": ("POST", {"pk": "exam"}, (LOGIN, "grid", 404, 403, 403)),
-    "evaluations:reopen": ("POST", {"pk": "exam"}, (LOGIN, "grid", 404, 403, 403)),
+    "login": ("GET", {}, (200, "home", "home", "home", "home", "home", "home", "home", "home")),
+    "health": ("GET", {}, (200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    "alive": ("GET", {}, (200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    "login_code": (
+        "GET",
+        {},
+        (LOGIN, "home", "home", "home", "home", "home", "home", "home", "home"),
+    ),  # no second factor on these accounts
+    "logout": ("GET", {}, (405, 405, 405, 405, 405, 405, 405, 405, 405)),
+    "evaluations:jury_home": ("GET", {}, (LOGIN, 200, 200, 403, 403, 403, 403, 403, 403)),
+    "evaluations:grid": ("GET", {"pk": "exam"}, (LOGIN, 200, 404, 403, 403, 403, 403, 403, 403)),
+    "evaluations:preview": (
+        "POST",
+        {"pk": "exam"},
+        (LOGIN, 400, 404, 403, 403, 403, 403, 403, 403),
+    ),  # 400: an empty form
+    "evaluations:sign": ("POST", {"pk": "exam"}, (LOGIN, "grid", 404, 403, 403, 403, 403, 403, 403)),
+    "evaluations:reopen": ("POST", {"pk": "exam"}, (LOGIN, "grid", 404, 403, 403, 403, 403, 403, 403)),
     # The president declares the candidate absent (refused here, on a signed grid, and said on the grid page).
-    "evaluations:record_absence": ("POST", {"pk": "exam"}, (LOGIN, "grid", 404, 403, 403)),
-    "evaluations:grid_pdf": ("GET", {"pk": "exam"}, (LOGIN, 200, 404, 404, 404)),  # files: 404 to others
-    "evaluations:deliberation_list": ("GET", {}, (LOGIN, 403, 403, 200, 403)),
-    "evaluations:statistics": ("GET", {}, (LOGIN, 403, 403, 200, 200)),
-    "evaluations:deliberation": ("GET", {"pk": "deliberation"}, (LOGIN, 403, 403, 200, 403)),
-    "evaluations:add_files": ("POST", {"pk": "deliberation"}, (LOGIN, 403, 403, "deliberation", 403)),
-    "evaluations:candidate_file": ("GET", {"pk": "deliberation", "file_pk": "file"}, (LOGIN, 403, 403, 200, 403)),
+    "evaluations:record_absence": ("POST", {"pk": "exam"}, (LOGIN, "grid", 404, 403, 403, 403, 403, 403, 403)),
+    "evaluations:grid_pdf": (
+        "GET",
+        {"pk": "exam"},
+        (LOGIN, 200, 404, 404, 404, 404, 404, 404, 404),
+    ),  # files: 404 to others
+    "evaluations:deliberation_list": ("GET", {}, (LOGIN, 403, 403, 200, 403, 403, 403, 403, 403)),
+    "evaluations:statistics": ("GET", {}, (LOGIN, 403, 403, 200, 200, 403, 403, 403, 403)),
+    "evaluations:deliberation": ("GET", {"pk": "deliberation"}, (LOGIN, 403, 403, 200, 403, 403, 403, 403, 403)),
+    "evaluations:add_files": (
+        "POST",
+        {"pk": "deliberation"},
+        (LOGIN, 403, 403, "deliberation", 403, 403, 403, 403, 403),
+    ),
+    "evaluations:candidate_file": (
+        "GET",
+        {"pk": "deliberation", "file_pk": "file"},
+        (LOGIN, 403, 403, 200, 403, 403, 403, 403, 403),
+    ),
     "evaluations:file_grid_pdf": (
         "GET",
         {"pk": "deliberation", "file_pk": "file", "exam_pk": "exam"},
-        (LOGIN, 404, 404, 200, 404),
+        (LOGIN, 404, 404, 200, 404, 404, 404, 404, 404),
     ),
-    "evaluations:sign_deliberation": ("POST", {"pk": "deliberation"}, (LOGIN, 403, 403, "deliberation", 403)),
+    "evaluations:sign_deliberation": (
+        "POST",
+        {"pk": "deliberation"},
+        (LOGIN, 403, 403, "deliberation", 403, 403, 403, 403, 403),
+    ),
     # A document of an appeal, to the members of the deliberation that hears it: a file, 404 to anyone else.
     "evaluations:appeal_document": (
         "GET",
         {"pk": "hearing", "appeal_pk": "appeal", "document_pk": "appeal_document"},
-        (LOGIN, 404, 404, 200, 404),
+        (LOGIN, 404, 404, 200, 404, 404, 404, 404, 404),
     ),
-    "evaluations:minutes_pdf": ("GET", {"pk": "deliberation"}, (LOGIN, 404, 404, 200, 404)),
-    "certificates:lookup": ("GET", {}, (200, 200, 200, 200, 200)),
-    "certificates:verify": ("GET", {"code": "code"}, (200, 200, 200, 200, 200)),
-    "nesting_server_data": ("GET", {}, (403, 403, 403, 403, 200)),  # django-nested-admin's data, for the admin
+    "evaluations:minutes_pdf": ("GET", {"pk": "deliberation"}, (LOGIN, 404, 404, 200, 404, 404, 404, 404, 404)),
+    "certificates:lookup": ("GET", {}, (200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    "certificates:verify": ("GET", {"code": "code"}, (200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    "nesting_server_data": (
+        "GET",
+        {},
+        (403, 403, 403, 403, 200, 403, 403, 403, 403),
+    ),  # django-nested-admin's data, for the admin
     # A background output (the minutes, asked for by the national jury member): theirs only, 404 to anyone else.
-    "outputs:progress": ("GET", {"pk": "output"}, (LOGIN, 404, 404, 200, 404)),
-    "outputs:progress_json": ("GET", {"pk": "output"}, (LOGIN, 404, 404, 200, 404)),
-    "outputs:download": ("GET", {"pk": "output"}, (LOGIN, 404, 404, 200, 404)),
+    "outputs:progress": ("GET", {"pk": "output"}, (LOGIN, 404, 404, 200, 404, 404, 404, 404, 404)),
+    "outputs:progress_json": ("GET", {"pk": "output"}, (LOGIN, 404, 404, 200, 404, 404, 404, 404, 404)),
+    "outputs:download": ("GET", {"pk": "output"}, (LOGIN, 404, 404, 200, 404, 404, 404, 404, 404)),
     # Passwords (accounts/): for anyone, signed in or not; a link whose token has expired or served says so.
-    "password_reset": ("GET", {}, (200, 200, 200, 200, 200)),
-    "password_reset_done": ("GET", {}, (200, 200, 200, 200, 200)),
-    "password_reset_confirm": ("GET", {"uidb64": "reset_uid", "token": "reset_token"}, (200, 200, 200, 200, 200)),
-    "password_reset_complete": ("GET", {}, (200, 200, 200, 200, 200)),
+    "password_reset": ("GET", {}, (200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    "password_reset_done": ("GET", {}, (200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    "password_reset_confirm": (
+        "GET",
+        {"uidb64": "reset_uid", "token": "reset_token"},
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ),
+    "password_reset_complete": ("GET", {}, (200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    # The spaces of the people the certification is about (issue 17): each their own, 404 to anyone else.
+    "spaces:candidate_home": ("GET", {}, (LOGIN, 404, 404, 404, 404, 200, 200, 404, 404)),
+    "spaces:companion_home": ("GET", {}, (LOGIN, 404, 404, 404, 404, 404, 404, 200, 200)),
 }
 
 # The admin's own pages beyond its change lists (those are walked by test_admin_pages): who may reach them, as in
 # TABLE; jury members are sent to the admin's login as anonymous visitors are.
-ADMIN_ONLY = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200)
+ADMIN_ONLY = (ADMIN_LOGIN,) * 4 + (200,) + (ADMIN_LOGIN,) * 4
 ADMIN_TABLE = {
     # Outbox (outbox/admin.py): the previews of every message, the HTML part of one for its frame, and the people
     # without a usable address.
@@ -94,7 +158,7 @@ ADMIN_TABLE = {
     "admin:evaluations_appeal_document": (
         "GET",
         {"pk": "appeal", "document_pk": "appeal_document"},
-        (404, 404, 404, 404, 200),
+        (404, 404, 404, 404, 200, 404, 404, 404, 404),
     ),
     "admin:outbox_message_preview": ("GET", {"kind": "message_kind"}, ADMIN_ONLY),
     "admin:outbox_message_preview_html": ("GET", {"kind": "message_kind"}, ADMIN_ONLY),
@@ -109,7 +173,17 @@ ADMIN_TABLE = {
     "admin:certificates_certificate_reissue": ("GET", {"pk": "certificate"}, ADMIN_ONLY),
 }
 # Django's own admin pages: every model's list, add, change, delete and history pages, and the site's.
-ADMIN_STANDARD_SUFFIXES = ("_changelist", "_add", "_change", "_delete", "_history")
+ADMIN_STANDARD_SUFFIXES = (
+    "_changelist",
+    "_add",
+    "_change",
+    "_delete",
+    "_history",
+    "_delete",
+    "_delete",
+    "_delete",
+    "_delete",
+)
 ADMIN_SITE_PAGES = {"index", "login", "logout", "password_change", "password_change_done", "jsi18n", "app_list"}
 ADMIN_SITE_PAGES |= {"autocomplete", "view_on_site", "None"}
 # Pages added before ADMIN_TABLE existed: their rows are still to be written.
