@@ -243,6 +243,17 @@ def test_every_page_added_to_the_admin_has_a_row():
     assert names - ADMIN_PAGES_WITHOUT_ROW == set(ADMIN_TABLE), "add the new admin page to ADMIN_TABLE"
 
 
+def record_appeal(decision):
+    """An appeal against a signed decision, with its letter."""
+    return appeals.record_appeal(
+        decision,
+        received_on=timezone.localdate(),
+        grounds="Le candidat conteste la décision.",
+        documents=[SimpleUploadedFile("lettre.pdf", b"%PDF-1.7 lettre")],
+        acting_user=user("gestionnaire"),
+    )
+
+
 @pytest.fixture
 def world(demo_exams, signing_certificate):
     exam = exam_of("Martin", "GRU")
@@ -256,13 +267,7 @@ def world(demo_exams, signing_certificate):
     output = request_output(
         "minutes", user=user("jpn"), title="Procès-verbal", parameters={"deliberation": deliberation.pk}
     )
-    appeal = appeals.record_appeal(
-        file.blocs.get(bloc__code="GRU"),
-        received_on=timezone.localdate(),
-        grounds="Le candidat conteste la décision.",
-        documents=[SimpleUploadedFile("lettre.pdf", b"%PDF-1.7 lettre")],
-        acting_user=user("gestionnaire"),
-    )
+    appeal = record_appeal(file.blocs.get(bloc__code="GRU"))
     hearing = deliberation_for()
     services.add_ready_files(hearing, user("jpn"))
     return SimpleNamespace(

@@ -29,7 +29,7 @@ from evaluations.models import BlocDecision, CandidateFile
 from outputs.services import request_output
 from tests.evaluations.conftest import exam_of
 from tests.evaluations.test_deliberations import SPRING, deliberation_for, run_exam, user
-from tests.test_access import ACCOUNTS, LOGIN, RESET_LINK, ROLES, TABLE
+from tests.test_access import ACCOUNTS, LOGIN, RESET_LINK, ROLES, TABLE, record_appeal
 
 pytestmark = pytest.mark.django_db
 
@@ -66,12 +66,16 @@ def world(demo_exams, signing_certificate, admin_as_started):
     services.add_ready_files(signed, user("jpn"))
     signed = services.sign_deliberation(signed, user("jpn"), PASSWORD)
     certificate_services.number_certificates(signed)
+    appeal = record_appeal(BlocDecision.objects.get(file__deliberation=signed, bloc__code="GRU"))
     fontaine = exam_of("Fontaine", "GRU")
     run_exam(fontaine, validated=False, verdict="unfavourable")
     deliberation = deliberation_for(SPRING)
-    services.add_ready_files(deliberation, user("jpn"))
-    file = CandidateFile.objects.get(deliberation=deliberation)
+    services.add_ready_files(deliberation, user("jpn"))  # Fontaine's file, and the appeal heard
+    file = CandidateFile.objects.get(deliberation=deliberation, candidate=fontaine.candidate)
     return SimpleNamespace(
+        hearing=deliberation.pk,
+        appeal=appeal.pk,
+        appeal_document=appeal.documents.get().pk,
         exam=fontaine.pk,
         deliberation=deliberation.pk,
         file=file.pk,
