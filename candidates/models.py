@@ -430,7 +430,7 @@ class AttestationAction(models.TextChoices):
 
 class AttestationEvent(FrozenModel):
     """Who attested or withdrew a competence of the carnet de suivi, in which role, when, and what they wrote:
-    written by candidates/carnet.py in the same transaction as the change, on every database; never changed."""
+    written by spaces/carnet.py in the same transaction as the change, on every database; never changed."""
 
     attestation = models.ForeignKey(CompetenceAttestation, on_delete=models.PROTECT, related_name="events")
     role = models.CharField(_("rôle"), max_length=10, choices=AttesterRole.choices)
@@ -470,7 +470,9 @@ class CandidateDocument(models.Model):
     carnet, a proof) or by an administrator; behind permissions like every file: the candidate, the
     administrators and, for the livret 2, the jury of the candidate's VAE interview."""
 
-    candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="documents")
+    candidate = models.ForeignKey(
+        Candidate, on_delete=models.PROTECT, related_name="documents", verbose_name=_("candidat")
+    )
     kind = models.CharField(_("nature"), max_length=10, choices=DocumentKind.choices)
     file = models.FileField(_("document"), upload_to=candidate_document_path)
     name = models.CharField(_("nom du fichier reçu"), max_length=200)
@@ -494,7 +496,9 @@ class CorrectionRequest(models.Model):
     """A candidate asks the administrators to correct what the application holds on them (RGPD, art. 16):
     recorded, and handled by an administrator who says when."""
 
-    candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="correction_requests")
+    candidate = models.ForeignKey(
+        Candidate, on_delete=models.PROTECT, related_name="correction_requests", verbose_name=_("candidat")
+    )
     text = models.TextField(_("demande"))
     asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     asked_at = models.DateTimeField(_("demandée le"), auto_now_add=True)

@@ -7,14 +7,17 @@ of those values. It is the one place allowed past the audit trail's append-only 
 """
 
 import datetime
+import functools
 
+import pgtrigger
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from evaluations import selectors as evaluation_selectors
+from evaluations.models import DeliberationStatus
 
-from .models import Candidate
+from .models import AttestationEvent, Candidate
 
 ERASED_BIRTH_DATE = datetime.date(1900, 1, 2)
 
@@ -27,11 +30,25 @@ def _day(value):
     return value.isoformat() if value else None
 
 
-def export_candidate(candidate) -> dict:
-    """Everything the application holds on one candidate, as plain JSON values."""
+def export_candidate(candidate, *, signed_only=False) -> dict:
+    """Everything the application holds on one candidate, as plain JSON values.
+
+    `signed_only`: the candidate's own download (their space). The national joint jury's decisions are results
+    once its deliberation is signed, not before: the decisions of a deliberation still open are left out, and
+    so is what the professional jury entered in the grid of an exam no signed deliberation has decided yet (its
+    opinion on the bloc is the start of the result). The administrators' export holds everything."""
     candidate = Candidate.objects.select_related("organisation", "certification", "manager", "tutor").get(
         pk=candidate.pk
     )
+    files = candidate.files.select_related("deliberation")
+    decided_exams = None
+    if signed_only:
+        files = files.filter(deliberation__status=DeliberationStatus.SIGNED)
+        decided_exams = set(
+            candidate.exams.filter(decisions__file__deliberation__status=DeliberationStatus.SIGNED).values_list(
+                "pk", flat=True
+            )
+        )
     exams = []
     for exam in candidate.exams.for_listing().select_related("grid").order_by("scheduled_at"):
         grid = getattr(exam, "grid", None)
@@ -44,7 +61,9 @@ def export_candidate(candidate) -> dict:
                 "date": timezone.localtime(exam.scheduled_at).isoformat(),
                 "jury": [exam.president.full_name, exam.representative.full_name],
                 "grille": grid.get_status_display() if grid else None,
-                "saisie": evaluation_selectors.grid_state(grid, layout) if grid else None,
+                "saisie": evaluation_selectors.grid_state(grid, layout)
+                if grid and (decided_exams is None or exam.pk in decided_exams)
+                else None,
                 "issue": exam.get_status_display(),
                 "historique": [
                     {
@@ -90,14 +109,34 @@ def export_candidate(candidate) -> dict:
             {
                 "compétence": f"{a.competence.bloc.code} {a.competence.code}",
                 "tuteur": _day(a.tutor_attested_on),
+                "commentaire du tuteur": a.tutor_comment,
                 "manager": _day(a.manager_attested_on),
+                "commentaire du manager": a.manager_comment,
             }
             for a in candidate.attestations.select_related("competence__bloc")
+        ],
+        "documents": [
+            {
+                "nature": d.get_kind_display(),
+                "fichier": d.name,
+                "déposé le": d.uploaded_at.isoformat(),
+                "sha256": d.sha256,
+            }
+            for d in candidate.documents.order_by("uploaded_at", "pk")
+        ],
+        "demandes de rectification": [
+            {
+                "demandée le": c.asked_at.isoformat(),
+                "demande": c.text,
+                "traitée le": c.handled_at.isoformat() if c.handled_at else None,
+                "réponse": c.answer,
+            }
+            for c in candidate.correction_requests.order_by("asked_at", "pk")
         ],
         "épreuves": exams,
         "décisions": [
             {"délibération": str(decision.file.deliberation), "bloc": decision.bloc.code, "décision": decision.decision}
-            for file in candidate.files.select_related("deliberation")
+            for file in files
             for decision in file.blocs.select_related("bloc", "file__deliberation")
         ],
         "blocs acquis": [
@@ -136,7 +175,24 @@ def erase_candidate(candidate) -> Candidate:
         # The audit trail is append-only for the application's role: its owner's function erases.
         with connection.cursor() as cursor:
             cursor.execute("SELECT cqp_erase_candidate_audit(%s)", [candidate.pk])
+    events = AttestationEvent._base_manager.filter(attestation__candidate=candidate)
+    if connection.vendor == "postgresql":
+        # The carnet's trail is append-only (a trigger): erasure is the one path that removes it.
+        with pgtrigger.ignore("candidates.AttestationEvent:attestation_events_are_append_only"):
+            events.delete()
+    else:
+        events.delete()
     candidate.attestations.all().delete()
+    for document in candidate.documents.all():
+        transaction.on_commit(functools.partial(document.file.storage.delete, document.file.name))
+    candidate.documents.all().delete()
+    candidate.correction_requests.all().delete()
+    if candidate.user_id:  # the account of the candidate's space: closed, and nameless
+        user = candidate.user
+        user.username, user.email, user.first_name, user.last_name = f"efface-{candidate.pk}", "", "", ""
+        user.is_active = False
+        user.set_unusable_password()
+        user.save()
     candidate.trainers.clear()
     candidate.last_name = f"Effacé {candidate.pk}"
     candidate.first_name = "—"

@@ -8,21 +8,19 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from candidates.models import Exam
-from cqp_site import logs
+from cqp_site import logs, uploads
 
 from . import rules
 from .models import Appeal, AppealDocument, BlocDecision, Ruling
 
 logger = logging.getLogger("evaluations")
 
-# What an appeal's documents may be: a letter, a scan, a photograph. Recognised by their first bytes, not by
-# their name, so that nothing else is stored and later opened by the jury.
-DOCUMENT_KINDS = {b"%PDF-": "PDF", b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG"}
+# What an appeal's documents may be: a letter, a scan, a photograph (checked by cqp_site.uploads).
+DOCUMENT_FORMATS = uploads.DOCUMENT_FORMATS
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 MAX_DOCUMENTS = 10
 
@@ -41,24 +39,7 @@ def document_problems(documents) -> list[str]:
     if len(documents) > MAX_DOCUMENTS:
         problems.append(_("%(max)s pièces au plus par recours.") % {"max": MAX_DOCUMENTS})
     for document in documents:
-        if document.size > MAX_DOCUMENT_BYTES:
-            problems.append(
-                _("%(name)s : %(size)s, au-delà de %(max)s.")
-                % {
-                    "name": document.name,
-                    "size": filesizeformat(document.size),
-                    "max": filesizeformat(MAX_DOCUMENT_BYTES),
-                }
-            )
-            continue
-        document.seek(0)
-        head = document.read(8)
-        document.seek(0)
-        if not any(head.startswith(magic) for magic in DOCUMENT_KINDS):
-            problems.append(
-                _("%(name)s : ni un PDF, ni une image PNG ou JPEG ; seuls ces formats sont acceptés.")
-                % {"name": document.name}
-            )
+        problems += uploads.upload_problems(document, formats=DOCUMENT_FORMATS, max_bytes=MAX_DOCUMENT_BYTES)
     return problems
 
 

@@ -13,8 +13,10 @@ from django.utils import timezone
 from candidates.models import (
     AcquiredBloc,
     Candidate,
+    CandidateDocument,
     CompetenceAttestation,
     CqpAward,
+    DocumentKind,
     Exam,
     ExamEvent,
     ExamStatus,
@@ -254,6 +256,14 @@ def previous_attempts(exams, examined) -> dict:
     return attempts
 
 
+def livret2_of(exam):
+    """The livret 2 the jury of a VAE interview reads: the latest the candidate deposited; None for a bloc's exam
+    or when none is deposited (one query, for the interview only)."""
+    if exam.bloc_id is not None:
+        return None
+    return CandidateDocument.objects.filter(candidate=exam.candidate_id, kind=DocumentKind.LIVRET2).first()
+
+
 def grid_page(exam) -> GridPage:
     return grid_pages([exam])[0]
 
@@ -276,9 +286,10 @@ def grid_pages(exams) -> list[GridPage]:
     layouts = {layout.id: layout for layout in bloc_layouts(list(blocs.values()))}
     competence_ids = [competence.id for layout in layouts.values() for competence in layout.competences]
     attestations = {}
+    # Who attested online, joined: the grid names them, « carnet papier » when an administrator typed it.
     for attestation in CompetenceAttestation.objects.filter(
         candidate__in={exam.candidate_id for exam in exams}, competence_id__in=competence_ids
-    ):
+    ).select_related("tutor_attested_by", "manager_attested_by"):
         attestations.setdefault(attestation.candidate_id, {})[attestation.competence_id] = attestation
     attempts = previous_attempts(exams, examined)
     pages = []

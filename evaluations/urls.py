@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import national_views, views
+from . import documents_views, national_views, views
 
 app_name = "evaluations"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("jury/epreuves/<int:pk>/rouvrir/", views.reopen, name="reopen"),
     path("jury/epreuves/<int:pk>/absent/", views.record_absence, name="record_absence"),
     path("jury/epreuves/<int:pk>/grille.pdf", views.grid_pdf, name="grid_pdf"),
+    path("jury/epreuves/<int:pk>/livret2/", documents_views.livret2, name="livret2"),
     path("statistiques/", national_views.statistics_page, name="statistics"),
     path("jury-national/", national_views.deliberation_list, name="deliberation_list"),
     path("jury-national/deliberations/<int:pk>/", national_views.deliberation, name="deliberation"),

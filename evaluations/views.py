@@ -142,6 +142,7 @@ def _render_grid(request, exam, page, form=None, state=None, conflicts=(), merge
         and exam_services.may_record_absence(exam, request.user),
         # What closed the exam, who recorded it and when: read only for a closed exam.
         "outcome_event": exam.events.select_related("user").last() if exam.is_closed else None,
+        "livret2": selectors.livret2_of(exam),
     }
     return render(request, "evaluations/grid.html", context, status=status)
 

@@ -31,6 +31,7 @@ class MessageKind(models.TextChoices):
     RESULTS = "results", _("résultats")
     RESULTS_MANAGER = "results_manager", _("copie des résultats au manager")
     CERTIFICATE = "certificate", _("certificats délivrés")
+    CORRECTION_REQUEST = "correction_request", _("demande de rectification d’un candidat")
 
 
 class MessageStatus(models.TextChoices):

@@ -7,3 +7,9 @@ class SpacesConfig(AppConfig):
 
     name = "spaces"
     verbose_name = _("Espaces des candidats et de leur entourage")
+
+    def ready(self):
+        from . import (
+            admin_documents,  # noqa: F401  (registers the candidates' documents in the admin)
+            corrections,  # noqa: F401  (registers the preview of the administrators' notice)
+        )

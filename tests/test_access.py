@@ -15,11 +15,13 @@ from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from candidates.demo import PASSWORD
+from candidates.models import DocumentKind
 from certificates import services as certificate_services
 from certificates.models import Certificate
 from evaluations import appeals, services
 from evaluations.models import CandidateFile
 from outputs.services import request_output
+from spaces.documents import upload_document
 from tests.evaluations.conftest import exam_of
 from tests.evaluations.test_deliberations import SPRING, deliberation_for, run_exam, user
 
@@ -142,9 +144,48 @@ TABLE = {
         (200, 200, 200, 200, 200, 200, 200, 200, 200),
     ),
     "password_reset_complete": ("GET", {}, (200, 200, 200, 200, 200, 200, 200, 200, 200)),
-    # The spaces of the people the certification is about (issue 17): each their own, 404 to anyone else.
+    # The spaces of the people the certification is about (issue 17): each their own, 404 to anyone else. The
+    # world's objects are Léa Martin's: another candidate (Hugo Lambert) naming them gets 404 (IDOR).
     "spaces:candidate_home": ("GET", {}, (LOGIN, 404, 404, 404, 404, 200, 200, 404, 404)),
+    "spaces:candidate_exam_calendar": ("GET", {"pk": "exam"}, (LOGIN, 404, 404, 404, 404, 200, 404, 404, 404)),
+    "spaces:candidate_certificate_pdf": (
+        "GET",
+        {"pk": "certificate"},
+        (LOGIN, 404, 404, 404, 404, 200, 404, 404, 404),
+    ),
+    "spaces:candidate_data": ("GET", {}, (LOGIN, 404, 404, 404, 404, 200, 200, 404, 404)),  # each their own
+    "spaces:candidate_correction": ("POST", {}, (LOGIN, 404, 404, 404, 404, 400, 400, 404, 404)),  # an empty form
+    # A document of the file: the candidate's own; the upload answers each candidate on their own page.
+    "spaces:upload_document": (
+        "POST",
+        {},
+        (LOGIN, 404, 404, 404, 404, "spaces:candidate_home", "spaces:candidate_home", 404, 404),
+    ),
+    "spaces:candidate_document": (
+        "GET",
+        {"pk": "candidate_document"},
+        (LOGIN, 404, 404, 404, 404, 200, 404, 404, 404),
+    ),
+    # Hugo Lambert's livret 2, from the grid of his VAE interview: its two jury members only (`jury.famille` is one).
+    "evaluations:livret2": ("GET", {"pk": "vae_exam"}, (LOGIN, 200, 200, 404, 404, 404, 404, 404, 404)),
     "spaces:companion_home": ("GET", {}, (LOGIN, 404, 404, 404, 404, 404, 404, 200, 200)),
+    # Léa Martin's carnet, to her tutor and her manager; an empty form is refused (400), a withdrawal of nothing
+    # is refused with a message on her carnet's page.
+    "spaces:companion_candidate": (
+        "GET",
+        {"candidate_pk": "candidate"},
+        (LOGIN, 404, 404, 404, 404, 404, 404, 200, 200),
+    ),
+    "spaces:carnet_attest": (
+        "POST",
+        {"candidate_pk": "candidate", "competence_pk": "competence", "role": "role"},
+        (LOGIN, 404, 404, 404, 404, 404, 404, 400, 400),
+    ),
+    "spaces:carnet_withdraw": (
+        "POST",
+        {"candidate_pk": "candidate", "competence_pk": "competence", "role": "role"},
+        (LOGIN, 404, 404, 404, 404, 404, 404, "carnet", "carnet"),
+    ),
 }
 
 # The admin's own pages beyond its change lists (those are walked by test_admin_pages): who may reach them, as in
@@ -154,6 +195,12 @@ ADMIN_TABLE = {
     # Outbox (outbox/admin.py): the previews of every message, the HTML part of one for its frame, and the people
     # without a usable address.
     "admin:outbox_message_previews": ("GET", {}, ADMIN_ONLY),
+    # A document of a candidate's file, from its page in the admin: a file, 404 to anyone else, signed in or not.
+    "admin:candidates_candidatedocument_download": (
+        "GET",
+        {"pk": "candidate_document"},
+        (404, 404, 404, 404, 200, 404, 404, 404, 404),
+    ),
     # An appeal's document, from its page in the admin: a file, 404 to anyone else, signed in or not.
     "admin:evaluations_appeal_document": (
         "GET",
@@ -243,6 +290,31 @@ def test_every_page_added_to_the_admin_has_a_row():
     assert names - ADMIN_PAGES_WITHOUT_ROW == set(ADMIN_TABLE), "add the new admin page to ADMIN_TABLE"
 
 
+def candidate_space(lea):
+    """Léa Martin's objects of the spaces: a proof in her file, a competence of her carnet, and Hugo Lambert's
+    VAE interview with his livret 2."""
+    hugo = exam_of("Lambert")
+    upload_document(
+        hugo.candidate,
+        kind=DocumentKind.LIVRET2,
+        uploaded_file=SimpleUploadedFile("livret2.pdf", b"%PDF-1.7 livret 2"),
+        acting_user=hugo.candidate.user,
+    )
+    document = upload_document(
+        lea,
+        kind=DocumentKind.PROOF,
+        uploaded_file=SimpleUploadedFile("preuve.pdf", b"%PDF-1.7 preuve"),
+        acting_user=lea.user,
+    )
+    return {
+        "candidate": lea.pk,
+        "candidate_document": document.pk,
+        "vae_exam": hugo.pk,
+        "competence": lea.certification.blocs.get(code="GDU").competences.first().pk,
+        "role": "tuteur",
+    }
+
+
 def record_appeal(decision):
     """An appeal against a signed decision, with its letter."""
     return appeals.record_appeal(
@@ -270,7 +342,10 @@ def world(demo_exams, signing_certificate):
     appeal = record_appeal(file.blocs.get(bloc__code="GRU"))
     hearing = deliberation_for()
     services.add_ready_files(hearing, user("jpn"))
+    certificate = Certificate.objects.filter(candidate=file.candidate).first()
+    certificate_services.produce_pdf(certificate)
     return SimpleNamespace(
+        **candidate_space(file.candidate),
         hearing=hearing.pk,
         appeal=appeal.pk,
         appeal_document=appeal.documents.get().pk,
@@ -300,6 +375,9 @@ def expected_location(expected, url, kwargs):
         return reverse("evaluations:grid", kwargs={"pk": kwargs["pk"]})
     if expected == "deliberation":
         return reverse("evaluations:deliberation", kwargs={"pk": kwargs["pk"]})
+    if expected == "carnet":
+        carnet = reverse("spaces:companion_candidate", kwargs={"candidate_pk": kwargs["candidate_pk"]})
+        return f"{carnet}#competence-{kwargs['competence_pk']}"
     return reverse(expected)
 
 

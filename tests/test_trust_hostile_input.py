@@ -29,7 +29,7 @@ from evaluations.models import BlocDecision, CandidateFile
 from outputs.services import request_output
 from tests.evaluations.conftest import exam_of
 from tests.evaluations.test_deliberations import SPRING, deliberation_for, run_exam, user
-from tests.test_access import ACCOUNTS, LOGIN, RESET_LINK, ROLES, TABLE, record_appeal
+from tests.test_access import ACCOUNTS, LOGIN, RESET_LINK, ROLES, TABLE, candidate_space, record_appeal
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +73,8 @@ def world(demo_exams, signing_certificate, admin_as_started):
     services.add_ready_files(deliberation, user("jpn"))  # Fontaine's file, and the appeal heard
     file = CandidateFile.objects.get(deliberation=deliberation, candidate=fontaine.candidate)
     return SimpleNamespace(
+        **candidate_space(martin.candidate),
+        certificate=Certificate.objects.filter(candidate=martin.candidate).first().pk,
         hearing=deliberation.pk,
         appeal=appeal.pk,
         appeal_document=appeal.documents.get().pk,

@@ -131,7 +131,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='candidatedocument',
             name='candidate',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='documents', to='candidates.candidate'),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='documents', to='candidates.candidate', verbose_name='candidat'),
         ),
         migrations.AddField(
             model_name='candidatedocument',
@@ -146,7 +146,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='correctionrequest',
             name='candidate',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='correction_requests', to='candidates.candidate'),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='correction_requests', to='candidates.candidate', verbose_name='candidat'),
         ),
         migrations.AddField(
             model_name='correctionrequest',

@@ -5,14 +5,23 @@ import re
 
 import pytest
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
 
 from candidates import privacy
 from candidates.demo import PASSWORD
-from candidates.models import Candidate, Exam
+from candidates.models import (
+    AttestationEvent,
+    Candidate,
+    CandidateDocument,
+    CorrectionRequest,
+    DocumentKind,
+    Exam,
+)
 from certificates import services as certificate_services
 from evaluations import services
+from spaces.documents import upload_document
 from tests.evaluations.conftest import exam_of
 from tests.evaluations.test_deliberations import SPRING, deliberation_for, run_exam, user
 
@@ -96,3 +105,36 @@ def test_administrators_export_and_erase_from_the_admin(client, demo_exams):
     assert Candidate.objects.get(pk=chloe.pk).last_name == "Fontaine"  # nothing until confirmed
     client.post(url, {"action": "erase_personal_data", "_selected_action": [chloe.pk], "confirm": "yes"})
     assert Candidate.objects.get(pk=chloe.pk).last_name == f"Effacé {chloe.pk}"
+
+
+def test_erasing_also_removes_the_carnet_s_trail_the_documents_the_requests_and_closes_the_account(
+    demo_exams, django_capture_on_commit_callbacks
+):
+    lea = Candidate.objects.get(last_name="Martin")
+    attestation = lea.attestations.first()
+    AttestationEvent.objects.create(
+        attestation=attestation,
+        role="tutor",
+        action="attested",
+        attested_on=attestation.tutor_attested_on,
+        comment="Maîtrise observée au guichet.",
+        user=lea.tutor.user,
+    )
+    document = upload_document(
+        lea, kind=DocumentKind.PROOF, uploaded_file=SimpleUploadedFile("preuve.pdf", b"%PDF-1.7"), acting_user=lea.user
+    )
+    stored = document.file.name
+    CorrectionRequest.objects.create(candidate=lea, text="Mon nom d'usage a changé.", asked_by=lea.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        privacy.erase_candidate(lea)
+    assert not AttestationEvent.objects.filter(attestation__candidate=lea).exists()
+    assert not CandidateDocument.objects.filter(candidate=lea).exists()
+    assert not document.file.storage.exists(stored)
+    assert not CorrectionRequest.objects.filter(candidate=lea).exists()
+    lea.refresh_from_db()
+    assert (lea.user.username, lea.user.email, lea.user.is_active, lea.user.has_usable_password()) == (
+        f"efface-{lea.pk}",
+        "",
+        False,
+        False,
+    )

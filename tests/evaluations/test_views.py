@@ -135,7 +135,7 @@ def test_the_grid_shows_the_exam_the_referential_and_the_carnet(as_user, demo_ex
         "Référentiel 2020",
         "Observation en situation réelle de travail",
         "30 min d'observation, 20 min d'entretien",  # the booklet's GRU durations
-        "attestée par le tuteur le",
+        "attestée par le tuteur (carnet papier) le",  # the demo's carnet, typed by an administrator
         "Identifie la situation de l&#x27;usager",
         "0 critère validé sur 5, 4 requis : en attente (5 critères à évaluer)",
     ]:
