@@ -15,6 +15,7 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cqp_site.audit import audited
@@ -317,3 +318,55 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self):
         return f"{self.host}:{self.pid}"
+
+
+class Signatory(models.Model):
+    """Who signs the certificates for the Ucanss, and during which dates of office: a certificate names the
+    signatory in office on its date of issue."""
+
+    name = models.CharField(_("nom"), max_length=150)
+    title = models.CharField(_("qualité"), max_length=200, help_text=_("Par exemple : Directeur général de l'Ucanss."))
+    place = models.CharField(_("lieu de délivrance"), max_length=100, default="Paris")
+    from_date = models.DateField(_("en fonction depuis le"))
+    to_date = models.DateField(_("jusqu'au"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("signataire des certificats")
+        verbose_name_plural = _("signataires des certificats")
+        ordering = ["-from_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(to_date__isnull=True) | Q(to_date__gte=F("from_date")),
+                name="signatory_office_ends_after_it_starts",
+                violation_error_message=_("La fin des fonctions suit leur début."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name}, {self.title}"
+
+
+def deposit_path(deposit, filename):
+    return f"certificates/depots/{timezone.localdate():%Y}/{filename}"
+
+
+class RegisterDeposit(models.Model):
+    """A register file of certificate holders produced for the Caisse des Dépôts: who produced it, when,
+    which certificates it declares, and the file itself with its digest."""
+
+    produced_at = models.DateTimeField(_("produit le"), auto_now_add=True)
+    produced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("produit par")
+    )
+    format = models.CharField(_("format"), max_length=10)
+    file = models.FileField(_("fichier"), upload_to=deposit_path)
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+    certificates = models.ManyToManyField(Certificate, related_name="deposits", verbose_name=_("certificats déclarés"))
+
+    class Meta:
+        verbose_name = _("dépôt au registre de la Caisse des Dépôts")
+        verbose_name_plural = _("dépôts au registre de la Caisse des Dépôts")
+        ordering = ["-produced_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.format} · {self.produced_at:%d/%m/%Y %H:%M}"

@@ -32,7 +32,7 @@ from cqp_site.frozen import FrozenError
 from cqp_site.pdf import write_pdf
 from outbox.services import queue_many
 
-from . import signing
+from . import credentials, signing
 from .messages import issued_drafts
 from .models import Certificate, CertificateAction, CertificateEvent, CertificateKind, IssuingRun, NumberSequence
 
@@ -161,7 +161,12 @@ def store_pdf(certificate, parts=None):
     """Render, sign and store the certificate's PDF, streamed from one step to the next; its name and
     digest are set on the instance, for the caller to write (`record_pdfs`), or to remove if that fails."""
     rendered = io.BytesIO()
-    write_pdf(certificate_html(certificate, parts), rendered)
+    write_pdf(
+        certificate_html(certificate, parts),
+        rendered,
+        archival=True,
+        attachments=credentials.pdf_attachments(certificate),
+    )
     rendered.seek(0)
     signed = signing.sign_pdf_file(
         rendered, reason=_("Certificat %(number)s délivré par l'Ucanss") % {"number": certificate.number}

@@ -39,13 +39,17 @@ def html_to_pdf(html: str) -> bytes:
     return write_pdf(html)
 
 
-def write_pdf(html: str, target=None):
-    """The HTML rendered as a PDF into `target`, a binary file object (or, if None, returned as bytes)."""
+def write_pdf(html: str, target=None, *, archival=False, attachments=()):
+    """The HTML rendered as a PDF into `target`, a binary file object (or, if None, returned as bytes).
+
+    `archival`: PDF/A-3b and tagged (a certificate is kept for a career); `attachments`: WeasyPrint
+    `Attachment`s embedded in the PDF (PDF/A-3 allows embedded files: the machine-readable credential)."""
     from weasyprint import HTML  # on first use: WeasyPrint takes half a second to import
 
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=project_fetcher())
+    options = {"pdf_variant": "pdf/a-3b", "pdf_tags": True} if archival else {}
     with _rendering:
-        return document.write_pdf(target, font_config=font_config())
+        return document.write_pdf(target, font_config=font_config(), attachments=list(attachments), **options)
 
 
 @cache

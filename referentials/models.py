@@ -31,6 +31,15 @@ class ReferentialVersion(models.Model):
     label = models.CharField(_("libellé"), max_length=100, unique=True)
     date = models.DateField(_("date du texte"))
     source = models.TextField(_("texte source"), help_text=_("Les textes officiels que reproduit cette version."))
+    registered_on = models.DateField(
+        _("date d'enregistrement au RNCP (France compétences)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "La date de la décision d'enregistrement de cette version au répertoire national : vide tant qu'un "
+            "administrateur ne l'a pas saisie d'après la fiche RNCP (les textes repris ne la donnent pas)."
+        ),
+    )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
 
     objects = ReferentialVersionQuerySet.as_manager()
@@ -130,6 +139,15 @@ class Bloc(VersionedRecord):
     )
     code = models.CharField(_("code"), max_length=10)
     title = models.CharField(_("intitulé"), max_length=200)
+    rncp_code = models.CharField(
+        _("code du bloc au RNCP"),
+        max_length=20,
+        blank=True,
+        help_text=_(
+            "Le code officiel du bloc dans la fiche RNCP (RNCP12345BC01) : vide tant qu'un administrateur ne "
+            "l'a pas saisi, les textes repris ne le donnant pas."
+        ),
+    )
     activity = models.TextField(_("activité"))
     exam_kind = models.CharField(_("type d'épreuve"), max_length=20, choices=ExamKind.choices)
     observed_minutes = models.PositiveSmallIntegerField(
