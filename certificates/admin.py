@@ -18,7 +18,8 @@ from cqp_site.admin_guards import GuardedAdminMixin
 from cqp_site.downloads import attachment
 from cqp_site.spreadsheets import dataset_response
 
-from . import register, services
+from . import register, services, signing
+from .admin_deposits import DepositFilter
 from .forms import ReissueForm, RevocationForm
 from .models import Certificate, IssuingRun
 
@@ -35,6 +36,7 @@ class CertificateAdmin(GuardedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         ("revoked_at", admin.EmptyFieldListFilter),
         ("replaced_at", admin.EmptyFieldListFilter),
         "deliberation",
+        DepositFilter,
     ]
     search_fields = ["number", "holder_name"]
     list_select_related = ["deliberation"]
@@ -60,25 +62,45 @@ class CertificateAdmin(GuardedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = fields
     actions = ["register_csv", "register_xml"]
 
+    def changelist_view(self, request, extra_context=None):
+        """Says above the list when certificates are signed without long-term validation data (issue 18)."""
+        response = super().changelist_view(request, extra_context)
+        if isinstance(response, TemplateResponse) and not signing.is_long_term():
+            messages.warning(request, signing.NOT_LONG_TERM)
+        return response
+
     @admin.action(description=_("Registre des titulaires pour la Caisse des Dépôts (CSV)"))
     def register_csv(self, request, queryset):
+        """Every entry, CQP and CCP; the file is kept as a deposit declaring them (« Dépôts au registre »)."""
+        if not request.user.has_perm("certificates.add_registerdeposit"):
+            self.message_user(request, register.NOT_ALLOWED_TO_DEPOSIT, messages.ERROR)
+            return None
         try:
-            dataset = register.as_dataset(register.entries(queryset))
+            entries = register.entries(queryset)
+            dataset = register.as_dataset(entries)
         except register.RegisterError as error:
             self.message_user(request, str(error), messages.ERROR)
             return None
-        return dataset_response(dataset, "csv", f"registre-titulaires-{timezone.localdate():%Y-%m-%d}")
+        name = f"registre-titulaires-{timezone.localdate():%Y-%m-%d}"
+        response = dataset_response(dataset, "csv", name)
+        register.record_deposit(entries, response.content, "csv", f"{name}.csv", acting_user=request.user)
+        return response
 
     @admin.action(description=_("Registre des titulaires pour la Caisse des Dépôts (XML, CQP)"))
     def register_xml(self, request, queryset):
+        """The CQP entries as the Caisse des Dépôts' flux; the file is kept as a deposit declaring them."""
+        if not request.user.has_perm("certificates.add_registerdeposit"):
+            self.message_user(request, register.NOT_ALLOWED_TO_DEPOSIT, messages.ERROR)
+            return None
         try:
-            data = register.as_cdc_xml(
-                register.entries(queryset), settings.CDC_CLIENT_ID, settings.CDC_CONTRACT_ID, timezone.localtime()
-            )
+            entries = register.entries(queryset)
+            data = register.as_cdc_xml(entries, settings.CDC_CLIENT_ID, settings.CDC_CONTRACT_ID, timezone.localtime())
         except register.RegisterError as error:
             self.message_user(request, str(error), messages.ERROR)
             return None
-        return attachment(HttpResponse(data, content_type="application/xml"), f"flux-cdc-{timezone.localdate()}.xml")
+        name = f"flux-cdc-{timezone.localdate()}.xml"
+        register.record_deposit(register.flux_entries(entries), data, "xml", name, acting_user=request.user)
+        return attachment(HttpResponse(data, content_type="application/xml"), name)
 
     @admin.display(description=_("validité"))
     def validity(self, certificate):

@@ -14,6 +14,8 @@ class CertificatesConfig(AppConfig):
         from cqp_site import database
 
         from . import (
+            admin_deposits,  # noqa: F401  (registers the deposits' admin, beside admin.py's)
+            admin_signatories,  # noqa: F401  (registers the signatories' admin, beside admin.py's)
             checks,  # noqa: F401  (registers the system checks)
             previews,  # noqa: F401  (registers the preview of the certificates' message)
         )

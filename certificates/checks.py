@@ -30,6 +30,23 @@ def check_harfbuzz_subset(app_configs, **kwargs):
     ]
 
 
+@register()
+def check_long_term_signature(app_configs, **kwargs):
+    """Issue 18: a CCP or CQP is kept for a career. Without a time-stamping authority its signature (PAdES
+    B-B) can no longer be checked once the signing certificate has expired; with one it is B-LTA."""
+    from . import signing
+
+    if signing.is_long_term():
+        return []
+    return [
+        Warning(
+            str(signing.NOT_LONG_TERM),
+            hint="Indiquez dans TSA_URL l'adresse d'une autorité d'horodatage RFC 3161 (deploy/cqp.env.example).",
+            id="certificates.W009",
+        )
+    ]
+
+
 # The dates a certificate rests on (issue 16) ------------------------------------------------------------
 
 SHOWN = 10  # rows named in a warning; the count says how many there are
@@ -183,3 +200,35 @@ DATES_MIGRATIONS = [
     ("evaluations", "0011_deliberation_signed_on_or_after_its_date"),
     ("certificates", "0006_reissue_and_dates_that_cannot_lie"),
 ]
+
+
+# Who signs the certificates (issue 18) ------------------------------------------------------------------
+
+SIGNATORY_MIGRATION = ("certificates", "0007_signatories_and_register_deposits")
+
+
+@register(Tags.database)
+def check_signatory(app_configs, databases=None, **kwargs):
+    """Issue 18: a certificate names the signatory in office on its date of issue, recorded in the admin or
+    named by the settings (`selectors.signatory_on`); with neither, it prints no signatory line rather than an
+    invented one, which this says. Runs with `manage.py check --database default` (and `migrate`)."""
+    from .selectors import signatory_on
+
+    warnings = []
+    for alias in databases or []:
+        if SIGNATORY_MIGRATION not in MigrationRecorder(connections[alias]).applied_migrations():
+            continue
+        if signatory_on(timezone.localdate(), using=alias) is None:
+            warnings.append(
+                Warning(
+                    "Aucun signataire des certificats n'est en fonction aujourd'hui : les certificats délivrés "
+                    "n'auront pas de ligne de signataire.",
+                    hint=(
+                        "Enregistrez le signataire et ses dates de fonction dans l'administration (« Signataires "
+                        "des certificats »), ou indiquez CERTIFICATE_SIGNATORY_NAME et CERTIFICATE_SIGNATORY_TITLE "
+                        "(deploy/cqp.env.example)."
+                    ),
+                    id="certificates.W020",
+                )
+            )
+    return warnings

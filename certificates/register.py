@@ -6,20 +6,30 @@ certificateurs" (namespace urn:cdc:cpf:pc5:schema:1.0.0, structure of its public
 which records certifications obtained: the CQP entries. A CCP is a bloc of competences, not a
 certification registered on its own, so it goes in the CSV only. The README documents each field.
 No social-security number: the flux identifies holders by their civil identity.
+
+Each file produced is recorded as a deposit (`record_deposit`): who produced it, when, the file and its
+digest, and the certificates it declares; the certificates in no deposit are due within three months of
+their issue (`deposit_deadline`).
 """
 
+import calendar
 import datetime
+import hashlib
 import uuid
 from dataclasses import dataclass
 from xml.etree import ElementTree
 
 import tablib
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from candidates.models import Route
 from cqp_site.spreadsheets import safe_row
 
-from .models import CertificateKind
+from .models import Certificate, CertificateKind, RegisterDeposit
 from .services import verify_url
 
 CDC_NAMESPACE = "urn:cdc:cpf:pc5:schema:1.0.0"
@@ -51,6 +61,12 @@ HEADERS = [
     "Date d'obtention",
     "Adresse de vérification",
 ]
+
+
+NOT_ALLOWED_TO_DEPOSIT = gettext_lazy(
+    "Produire le registre l'enregistre comme un dépôt à la Caisse des Dépôts, ce que votre compte n'a pas la "
+    "permission de faire."
+)
 
 
 class RegisterError(Exception):
@@ -176,6 +192,11 @@ def as_dataset(register: list[Entry]) -> tablib.Dataset:
     return dataset
 
 
+def flux_entries(register: list[Entry]) -> list[Entry]:
+    """The entries the XML flux declares: the CQP (a CCP is a bloc, not a certification of its own)."""
+    return [entry for entry in register if entry.kind == CertificateKind.CQP]
+
+
 def as_cdc_xml(register: list[Entry], client_id: str, contract_id: str, now: datetime.datetime) -> bytes:
     """The CQP entries as one flux of the Caisse des Dépôts, grouped by RNCP number."""
     if not (len(client_id) == 8 and client_id.isalnum() and 1 <= len(contract_id) <= 20):
@@ -185,7 +206,7 @@ def as_cdc_xml(register: list[Entry], client_id: str, contract_id: str, now: dat
                 "CDC_CLIENT_ID (8 caractères) et CDC_CONTRACT_ID (1 à 20 caractères)."
             )
         )
-    awards = [entry for entry in _complete(register) if entry.kind == CertificateKind.CQP]
+    awards = flux_entries(_complete(register))
     if not awards:
         raise RegisterError(_("Aucun CQP dans la sélection : le flux de la Caisse des Dépôts ne porte que les CQP."))
 
@@ -240,3 +261,81 @@ def as_cdc_xml(register: list[Entry], client_id: str, contract_id: str, now: dat
                 element(holder, "libellePaysNaissance", entry.birth_country)
     ElementTree.indent(root)
     return ElementTree.tostring(root, encoding="UTF-8", xml_declaration=True)
+
+
+# Deposits ---------------------------------------------------------------------------------------------
+
+DEPOSIT_DEADLINE_MONTHS = 3
+
+
+def deposit_deadline(issued_on: datetime.date) -> datetime.date:
+    """The last day to declare a certificate to the Caisse des Dépôts.
+
+    Code du travail, art. R. 6113-17-2 (décret n° 2019-1490 du 27 décembre 2019, modifié par le décret du
+    30 décembre 2024), for article L. 6113-8: the certifiers transmit the holders' identification and the
+    certifications obtained to the information system of the compte personnel de formation within three months
+    of the date the certification is issued (« dans un délai de trois mois à compter de la date de délivrance »,
+    as Centre Inffo and the Caisse des Dépôts' guide for certifiers give it). A certificate is issued on its
+    deliberation's date (`Certificate.issued_on`); three months later is the same day of the month, or the
+    month's last day when it has none (30 November → 28 or 29 February)."""
+    return _months_after(issued_on, DEPOSIT_DEADLINE_MONTHS)
+
+
+def _months_after(day, months):
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def last_issue_due_before(day: datetime.date) -> datetime.date:
+    """The last date of issue whose deadline falls before `day`: certificates issued on or before it are
+    overdue on `day` (the deadline's own day is still in time). Found from three months before, a few days
+    at most away: deadlines never go back as the date of issue goes forward."""
+    one_day = datetime.timedelta(days=1)
+    issued = _months_after(day, -DEPOSIT_DEADLINE_MONTHS)
+    while deposit_deadline(issued) >= day:
+        issued -= one_day
+    while deposit_deadline(issued + one_day) < day:
+        issued += one_day
+    return issued
+
+
+def is_deposited():
+    """For a certificate's queryset: whether a deposit declares it."""
+    return Exists(RegisterDeposit.certificates.through.objects.filter(certificate_id=OuterRef("pk")))
+
+
+def undeposited(certificates, today: datetime.date):
+    """The certificates to declare still: current (not replaced), not revoked, issued by `today`, in no deposit."""
+    return certificates.filter(replaced_at__isnull=True, revoked_at__isnull=True, issued_on__lte=today).exclude(
+        is_deposited()
+    )
+
+
+@dataclass(frozen=True)
+class DepositsDue:
+    overdue: int  # past their deadline
+    due_soon: int  # deadline within the warning days, not past
+    warning_days: int
+
+
+def deposits_due(certificates, today: datetime.date, warning_days: int) -> DepositsDue:
+    """How many certificates to declare are overdue, and how many are due within `warning_days` (one query)."""
+    overdue_up_to = last_issue_due_before(today)
+    soon_up_to = last_issue_due_before(today + datetime.timedelta(days=warning_days + 1))
+    counts = undeposited(certificates, today).aggregate(
+        overdue=Count("pk", filter=Q(issued_on__lte=overdue_up_to)),
+        due_soon=Count("pk", filter=Q(issued_on__gt=overdue_up_to, issued_on__lte=soon_up_to)),
+    )
+    return DepositsDue(counts["overdue"], counts["due_soon"], warning_days)
+
+
+def record_deposit(declared: list[Entry], data: bytes, file_format: str, filename: str, *, acting_user):
+    """A register file produced for the Caisse des Dépôts, kept with its digest, who produced it, and the
+    certificates it declares (those of `declared`, its entries), in one transaction."""
+    with transaction.atomic():
+        deposit = RegisterDeposit(produced_by=acting_user, format=file_format, sha256=hashlib.sha256(data).hexdigest())
+        deposit.file.save(filename, ContentFile(data), save=False)
+        deposit.save()
+        deposit.certificates.set(Certificate.objects.filter(number__in=[entry.number for entry in declared]))
+    return deposit

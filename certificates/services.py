@@ -35,6 +35,7 @@ from outbox.services import queue_many
 from . import credentials, signing
 from .messages import issued_drafts
 from .models import Certificate, CertificateAction, CertificateEvent, CertificateKind, IssuingRun, NumberSequence
+from .selectors import certificate_contents, certified_parts
 
 BATCH_SIZE = 25  # certificates per task
 GROUP_SIZE = 25  # certificates whose rows are written in one transaction
@@ -132,18 +133,12 @@ def qr_data_uri(url):
     return segno.make(url, error="m").svg_data_uri(scale=4, border=0)
 
 
-def certified_parts(certificate):
-    """What the certificate lists: the bloc's competences (CCP) or the CQP's blocs."""
-    if certificate.kind == CertificateKind.CCP:
-        return list(certificate.bloc.competences.order_by("order"))
-    return list(certificate.certification.blocs.order_by("certificationbloc__order"))
-
-
 def certificate_html(certificate, parts=None):
+    """The certificate as HTML for its PDF; `parts`: what `selectors.certified_parts` read for the certificates
+    of its bloc or CQP (a batch reads it once), else read here."""
     url = verify_url(certificate)
-    parts = certified_parts(certificate) if parts is None else parts
     context = {"certificate": certificate, "verify_url": url, "qr": qr_data_uri(url)}
-    context["competences" if certificate.kind == CertificateKind.CCP else "blocs"] = parts
+    context.update(certificate_contents(certificate, parts))
     return render_to_string("certificates/certificate.html", context)
 
 
@@ -165,7 +160,7 @@ def store_pdf(certificate, parts=None):
         certificate_html(certificate, parts),
         rendered,
         archival=True,
-        attachments=credentials.pdf_attachments(certificate),
+        attachments=credentials.pdf_attachments(certificate, parts),
     )
     rendered.seek(0)
     signed = signing.sign_pdf_file(
@@ -309,7 +304,7 @@ def _produce_group(run_id, certificate_ids):
         with transaction.atomic():
             certificates = list(
                 Certificate.objects.select_for_update(of=("self",))
-                .select_related("candidate", "certification", "bloc", "deliberation", "replaces")
+                .select_related("candidate", "certification__version", "bloc", "deliberation", "replaces")
                 .filter(pk__in=certificate_ids, pdf="")
                 .order_by("pk")
             )

@@ -134,5 +134,7 @@ def logging_config(log_format, level):
             # Every step of every PDF at INFO: only their warnings.
             "weasyprint": {"level": "WARNING"},
             "fontTools": {"level": "WARNING"},
+            # Every fetch of revocation data for the long-term signatures at INFO: only their warnings.
+            "pyhanko_certvalidator": {"level": "WARNING"},
         },
     }

@@ -236,6 +236,22 @@ CERTIFICATE_P12_PATH = Path(env("CERTIFICATE_P12_PATH", str(BASE_DIR / "var" / "
 CERTIFICATE_P12_PASSPHRASE = env("CERTIFICATE_P12_PASSPHRASE", "demo-signature-ucanss" if DEBUG else "")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Long-term signature (PAdES B-LTA, issue 18): TSA_URL is an RFC 3161 time-stamping authority; with it
+# each certificate's signature carries a timestamp, the validation data of its certificates and a
+# document timestamp (`manage.py renew_timestamps` renews it). Empty (the demo): signed as PAdES B-B,
+# verifiable while the signing certificate is valid (check certificates.W009). TSA_CA_PATH: a PEM file
+# of the TSA's certification authority, when it is not the one in the organisation's PKCS#12 file.
+TSA_URL = env("TSA_URL", "")
+TSA_CA_PATH = env("TSA_CA_PATH", "")
+
+# Who signs the certificates, when no signatory is recorded in the admin (« Signataires des certificats »,
+# with their dates of office: the one in office on the date of issue wins), and where they are issued
+# (« Fait à Paris, le … »). Empty: a certificate prints no signatory line rather than an invented one,
+# and a system check says so (certificates.W020).
+CERTIFICATE_SIGNATORY_NAME = env("CERTIFICATE_SIGNATORY_NAME", "")
+CERTIFICATE_SIGNATORY_TITLE = env("CERTIFICATE_SIGNATORY_TITLE", "")
+CERTIFICATE_ISSUE_PLACE = env("CERTIFICATE_ISSUE_PLACE", "Paris")
+
 # The register of certificate holders sent to the Caisse des Dépôts (Code du travail, L.6113-8):
 # Ucanss's customer number there (8 characters, as sender and as certifier) and its contract number,
 # both given by the Caisse des Dépôts when the certifier account is opened.
@@ -248,6 +264,23 @@ if env("REDIS_URL"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cqp_cache"}}
+
+# Rate limits of the public pages (certificates/throttle.py, django-ratelimit), per client address, counted
+# in the cache above. Redis increments atomically; the database cache does not, so there a burst of parallel
+# requests may be undercounted (django-ratelimit's installation notes): use REDIS_URL in production. The
+# address is the client's as the login throttle reads it (PROXY_COUNT below). « 20/10m »: 20 per 10 minutes.
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_IP_META_KEY = "cqp_site.security.client_ip_address"  # for any view using django-ratelimit's « ip »
+CERTIFICATE_RATE_LIMITS = {
+    "certificates:public": env("PUBLIC_RATE_LIMIT", "300/10m"),  # any request to a public page
+    "certificates:guesses": "20/10m",  # lookups by number, unknown codes: too few to list the holders
+    "certificates:pdf-checks": "20/10m",  # PDFs uploaded to be checked, 5 MB each at most
+}
+
+# Deposits to the Caisse des Dépôts: each certificate must be declared within three months of its issue
+# (Code du travail, art. R. 6113-17-2; certificates/register.py); the certificates' list in the admin warns
+# from this many days before that deadline.
+CDC_DEPOSIT_WARNING_DAYS = int(env("CDC_DEPOSIT_WARNING_DAYS", "30"))
 
 # Background work (issuing certificates in bulk): Django's tasks API (the django-tasks backport).
 # The default backend keeps tasks in the database (worker: `manage.py db_worker`); with

@@ -472,5 +472,7 @@ class AppealAdmin(GuardedAdminMixin, admin.ModelAdmin):
         """A document of an appeal, to whoever may view appeals in the admin; 404 to anyone else."""
         if not (self.admin_site.has_permission(request) and self.has_view_permission(request)):
             raise Http404
-        document = get_object_or_404(AppealDocument, pk=document_pk, appeal=pk)
+        document = get_object_or_404(AppealDocument, pk=document_pk)  # by its own id: any number is safe there
+        if document.appeal_id != pk:
+            raise Http404
         return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.name)

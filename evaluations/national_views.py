@@ -157,7 +157,9 @@ def candidate_file(request, deliberation, file_pk):
 @national_jury_required
 def appeal_document(request, deliberation, appeal_pk, document_pk):
     """A document of an appeal, to the members of the deliberation that hears it."""
-    document = get_object_or_404(AppealDocument, pk=document_pk, appeal=appeal_pk, appeal__heard_in=deliberation)
+    document = get_object_or_404(AppealDocument.objects.select_related("appeal"), pk=document_pk)
+    if (document.appeal_id, document.appeal.heard_in_id) != (appeal_pk, deliberation.pk):
+        raise Http404
     return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.name)
 
 

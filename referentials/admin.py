@@ -1,5 +1,6 @@
 import nested_admin
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +27,9 @@ def version_of(obj):
 
 
 class FrozenWhenInUse:
-    """A version that an evaluation uses is shown read-only: a change makes a new version."""
+    """A version that an evaluation uses is shown read-only: a change makes a new version. Only its RNCP
+    identifiers still empty (a version's registration date, a bloc's RNCP code: `FILLED_ONCE`) may be
+    filled, once, alone, on the object's own page (`models.changes_only_fill_identifiers` checks the same)."""
 
     def is_frozen(self, request, obj):
         version = version_of(obj)
@@ -37,8 +40,52 @@ class FrozenWhenInUse:
             cache[version.pk] = version.is_in_use()
         return cache[version.pk]
 
+    def fillable_identifiers(self, request, obj):
+        """The identifiers of a frozen object still empty as stored (not as a posted form left them): none
+        for an inline, nor for an object that is not frozen (it is editable as a whole)."""
+        filled_once = getattr(obj, "FILLED_ONCE", ())
+        if not filled_once or isinstance(self, admin.options.InlineModelAdmin) or not self.is_frozen(request, obj):
+            return []
+        cache = request.__dict__.setdefault("_referential_fillable", {})
+        key = (type(obj), obj.pk)
+        if key not in cache:
+            stored = type(obj)._base_manager.filter(pk=obj.pk).values(*filled_once).first() or {}
+            cache[key] = [name for name in filled_once if stored.get(name) in (None, "")]
+        return cache[key]
+
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and not self.is_frozen(request, obj)
+        if not super().has_change_permission(request, obj):
+            return False
+        return not self.is_frozen(request, obj) or bool(self.fillable_identifiers(request, obj))
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        fillable = self.fillable_identifiers(request, obj)
+        if not fillable:
+            return readonly
+        shown = flatten_fieldsets(self.get_fieldsets(request, obj))
+        return readonly + [name for name in shown if name not in fillable and name not in readonly]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        for name in self.fillable_identifiers(request, obj):
+            if name in form.base_fields:
+                form.base_fields[name].required = True  # saving the page fills it: it is there to be filled
+        return form
+
+    def frozen_message(self, request, obj):
+        """What the page of a frozen object says, naming what may still be filled."""
+        fillable = self.fillable_identifiers(request, obj)
+        if not fillable:
+            return _(
+                "Cette version du référentiel est utilisée par des évaluations : elle est en lecture "
+                "seule. Créez une nouvelle version pour la modifier."
+            )
+        names = ", ".join(f"« {obj._meta.get_field(name).verbose_name} »" for name in fillable)
+        return _(
+            "Cette version du référentiel est utilisée par des évaluations : elle est en lecture seule, sauf "
+            "%(fields)s, à saisir une fois d'après la fiche RNCP. Créez une nouvelle version pour modifier le reste."
+        ) % {"fields": names}
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and not self.is_frozen(request, obj)
@@ -96,7 +143,7 @@ class BlocAdmin(FrozenWhenInUse, nested_admin.NestedModelAdmin):
     list_select_related = ["version"]
     inlines = [CompetenceInline]
     fieldsets = [
-        (None, {"fields": ["version", ("code", "title"), "activity"]}),
+        (None, {"fields": ["version", ("code", "title"), "rncp_code", "activity"]}),
         (
             _("Modalités d'évaluation"),
             {
@@ -144,20 +191,15 @@ class BlocAdmin(FrozenWhenInUse, nested_admin.NestedModelAdmin):
         ) % {"count": bloc.missing_criteria}
 
     def get_readonly_fields(self, request, obj=None):
-        return ["version"] if obj else []
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if obj is None or "version" in readonly else ["version", *readonly]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         bloc = self.get_object(request, object_id)
         if bloc is not None:
             if self.is_frozen(request, bloc):
-                self.message_user(
-                    request,
-                    _(
-                        "Cette version du référentiel est utilisée par des évaluations : elle est en lecture "
-                        "seule. Créez une nouvelle version pour la modifier."
-                    ),
-                    messages.INFO,
-                )
+                if request.method != "POST":
+                    self.message_user(request, self.frozen_message(request, bloc), messages.INFO)
             elif not bloc.is_evaluable():
                 try:
                     bloc.check_evaluable()
@@ -214,6 +256,13 @@ class ReferentialVersionAdmin(FrozenWhenInUse, admin.ModelAdmin):
     list_display = ["label", "date", "certification_count", "bloc_count", "incomplete_competences"]
     search_fields = ["label", "source"]
     actions = ["copy_as_new_version", "export_as_json"]
+    fields = ["label", "date", "source", "registered_on"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        version = self.get_object(request, object_id)
+        if version is not None and self.is_frozen(request, version) and request.method != "POST":
+            self.message_user(request, self.frozen_message(request, version), messages.INFO)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_queryset(self, request):
         return (

@@ -5,12 +5,16 @@ so that an evaluation keeps the version it was made against (DOMAIN.md, "Referen
 versioned"). A version that any evaluation uses is frozen: a change makes a new version.
 """
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 _referential_uses = []
+
+BLOC_RNCP_CODE = re.compile(r"RNCP(?P<number>\d+)BC\d+")  # RNCP35729BC01: the certification, then the bloc
 
 
 def register_referential_use(uses):
@@ -49,8 +53,15 @@ class ReferentialVersion(models.Model):
         verbose_name_plural = _("versions de référentiel")
         ordering = ["-date", "label"]
 
+    FILLED_ONCE = ("registered_on",)
+
     def __str__(self):
         return _("Référentiel %(label)s") % {"label": self.label}
+
+    def clean(self):
+        """A version in use changes no more, but for its registration date, filled once."""
+        super().clean()
+        self.check_editable()
 
     def is_in_use(self):
         """Whether any evaluation (an exam, a grid...) was made against this version.
@@ -60,8 +71,10 @@ class ReferentialVersion(models.Model):
         """
         return any(uses(self).exists() for uses in _referential_uses)
 
-    def check_editable(self):
-        if self.pk and self.is_in_use():
+    def check_editable(self, record=None):
+        """Refuses a change of `record` (this version, or a record it owns) if evaluations use this version:
+        anything but filling its RNCP identifiers (`changes_only_fill_identifiers`)."""
+        if self.pk and self.is_in_use() and not changes_only_fill_identifiers(record or self):
             raise ReferentialInUse(
                 _(
                     "La version %(label)s du référentiel est utilisée par des évaluations : elle ne "
@@ -79,6 +92,24 @@ class ReferentialIncomplete(ValidationError):
     """Raised when a bloc cannot be evaluated because its referential lacks criteria."""
 
 
+def changes_only_fill_identifiers(record):
+    """Whether the stored record, if changed at all, only gets RNCP identifiers filled where they were empty.
+
+    Such identifiers (`record.FILLED_ONCE`: a version's registration date, a bloc's RNCP code) are not the
+    content of the referential but what France compétences gave it; the texts we hold do not give them, so
+    an administrator fills them in from the RNCP record, once, possibly after the version is in use. Any
+    other change, a new record, or changing or clearing an identifier already filled, changes the version."""
+    stored = type(record)._base_manager.filter(pk=record.pk).first() if record.pk is not None else None
+    if stored is None:
+        return False
+    filled_once = getattr(record, "FILLED_ONCE", ())
+    return all(
+        name in filled_once and getattr(stored, name) in (None, "")
+        for name in (field.attname for field in record._meta.concrete_fields)
+        if getattr(stored, name) != getattr(record, name)
+    )
+
+
 class VersionedRecord(models.Model):
     """A record owned by a referential version: it cannot change once the version is in use."""
 
@@ -94,7 +125,7 @@ class VersionedRecord(models.Model):
             version = self.get_version()
         except models.ObjectDoesNotExist:
             return
-        version.check_editable()
+        version.check_editable(self)
 
 
 class ExamKind(models.TextChoices):
@@ -177,11 +208,26 @@ class Bloc(VersionedRecord):
             ),
         ]
 
+    FILLED_ONCE = ("rncp_code",)
+
     def __str__(self):
         return f"{self.code} — {self.title}"
 
     def get_version(self):
         return self.version
+
+    def clean(self):
+        self.rncp_code = self.rncp_code.strip().upper()
+        super().clean()
+        if self.rncp_code and not BLOC_RNCP_CODE.fullmatch(self.rncp_code):
+            raise ValidationError(
+                {
+                    "rncp_code": _(
+                        "Un code de bloc au RNCP s'écrit comme dans la fiche RNCP : RNCP, le numéro de la "
+                        "certification, BC et le numéro du bloc (RNCP35729BC01)."
+                    )
+                }
+            )
 
     def competences_without_criteria(self):
         """Codes of the competences that have no criterion, in order (uses prefetched data if any)."""

@@ -1,12 +1,17 @@
 from django.urls import path
 
-from . import companion_views, documents_views, views
+from . import companion_views, credential_views, documents_views, views
 
 app_name = "spaces"
 urlpatterns = [
     path("mon-espace/", views.candidate_home, name="candidate_home"),
     path("mon-espace/epreuves/<int:pk>/convocation.ics", views.candidate_exam_calendar, name="candidate_exam_calendar"),
     path("mon-espace/certificats/<int:pk>/pdf/", views.candidate_certificate_pdf, name="candidate_certificate_pdf"),
+    path(
+        "mon-espace/certificats/<int:pk>/credential.jwt",
+        credential_views.candidate_credential,
+        name="candidate_credential",
+    ),
     path("mon-espace/mes-donnees.json", views.candidate_data, name="candidate_data"),
     path("mon-espace/rectification/", views.candidate_correction, name="candidate_correction"),
     path("mon-espace/documents/deposer/", documents_views.upload, name="upload_document"),

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from candidates.demo import PASSWORD
 from candidates.models import DocumentKind
+from certificates import register
 from certificates import services as certificate_services
 from certificates.models import Certificate
 from evaluations import appeals, services
@@ -125,6 +126,10 @@ TABLE = {
     ),
     "evaluations:minutes_pdf": ("GET", {"pk": "deliberation"}, (LOGIN, 404, 404, 200, 404, 404, 404, 404, 404)),
     "certificates:lookup": ("GET", {}, (200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    # The credential of a valid certificate, the revocation list and the signing keys: public (issue 18).
+    "certificates:credential": ("GET", {"code": "code"}, (200,) * 9),
+    "certificates:status_list": ("GET", {}, (200,) * 9),
+    "certificates:signing_keys": ("GET", {}, (200,) * 9),
     "certificates:verify": ("GET", {"code": "code"}, (200, 200, 200, 200, 200, 200, 200, 200, 200)),
     "nesting_server_data": (
         "GET",
@@ -149,6 +154,11 @@ TABLE = {
     "spaces:candidate_home": ("GET", {}, (LOGIN, 404, 404, 404, 404, 200, 200, 404, 404)),
     "spaces:candidate_exam_calendar": ("GET", {"pk": "exam"}, (LOGIN, 404, 404, 404, 404, 200, 404, 404, 404)),
     "spaces:candidate_certificate_pdf": (
+        "GET",
+        {"pk": "certificate"},
+        (LOGIN, 404, 404, 404, 404, 200, 404, 404, 404),
+    ),
+    "spaces:candidate_credential": (
         "GET",
         {"pk": "certificate"},
         (LOGIN, 404, 404, 404, 404, 200, 404, 404, 404),
@@ -199,6 +209,12 @@ ADMIN_TABLE = {
     "admin:candidates_candidatedocument_download": (
         "GET",
         {"pk": "candidate_document"},
+        (404, 404, 404, 404, 200, 404, 404, 404, 404),
+    ),
+    # A register file produced for the Caisse des Dépôts: a file, 404 to anyone but an administrator.
+    "admin:certificates_registerdeposit_file": (
+        "GET",
+        {"pk": "register_deposit"},
         (404, 404, 404, 404, 200, 404, 404, 404, 404),
     ),
     # An appeal's document, from its page in the admin: a file, 404 to anyone else, signed in or not.
@@ -344,7 +360,11 @@ def world(demo_exams, signing_certificate):
     services.add_ready_files(hearing, user("jpn"))
     certificate = Certificate.objects.filter(candidate=file.candidate).first()
     certificate_services.produce_pdf(certificate)
+    deposit = register.record_deposit(
+        register.entries(Certificate.objects.all()), b"x", "csv", "registre.csv", acting_user=user("gestionnaire")
+    )
     return SimpleNamespace(
+        register_deposit=deposit.pk,
         **candidate_space(file.candidate),
         hearing=hearing.pk,
         appeal=appeal.pk,

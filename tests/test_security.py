@@ -27,6 +27,7 @@ def test_deploy_check_is_clean_with_production_settings():
         "SECRET_KEY": "x7Qp2-production-like-secret-key-that-is-long-and-random-9f8e7d6c5b4a",
         "ALLOWED_HOSTS": "certification.example.fr",
         "DATABASE_URL": "sqlite:///:memory:",
+        "TSA_URL": "https://horodatage.example.fr/tsa",  # production signs PAdES B-LTA (certificates.W009 otherwise)
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

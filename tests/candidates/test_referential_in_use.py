@@ -43,7 +43,10 @@ def test_admin_shows_a_version_in_use_read_only(admin_client, used):
     gru = used.blocs["GRU"]
     response = admin_client.get(reverse("admin:referentials_bloc_change", args=[gru.pk]))
     assert response.status_code == 200
-    assert response.context["has_change_permission"] is False
+    # Only its empty RNCP code may still be filled (an identifier from the RNCP record, not content): the one
+    # field of the form, required.
+    form = response.context["adminform"].form
+    assert list(form.fields) == ["rncp_code"] and form.fields["rncp_code"].required
     assert "elle est en lecture seule" in [str(m) for m in response.context["messages"]][0]
     before = gru.title
     admin_client.post(

@@ -360,7 +360,8 @@ def test_certificates_download_their_own_signed_pdf_and_show_their_verification_
     page = as_candidate(client).get(PAGE)
     assert text(page, f"certificate-{hers.pk}") == (
         f"CCP — bloc GRU : {GRU} N° {hers.number}, délivré le {day(deliberation.held_on)}. "
-        "Télécharger le certificat signé (PDF) Lien de vérification, à copier pour un employeur "
+        "Télécharger le certificat signé (PDF) Télécharger l'attestation numérique (Open Badges 3.0) "
+        "Lien de vérification, à copier pour un employeur "
         "Voir la page de vérification"
     )
     verify = lxml.html.fromstring(page.content.decode()).get_element_by_id(f"verify-{hers.pk}")

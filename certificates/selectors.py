@@ -1,0 +1,132 @@
+"""What a certificate says, read for its PDF and its verification page: what it certifies (a bloc's
+competences, or a CQP's blocs) and its mentions (RNCP, registration, place and date, signatory).
+
+A batch renders many certificates of one bloc or CQP, issued on one date: what they share is read once
+(`certified_parts`), and each certificate's own mentions are then read from it without any query
+(`certificate_contents`), so that the queries of a batch do not grow with its size."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Q
+
+from referentials.models import BLOC_RNCP_CODE, ReferentialVersion
+
+from .models import CertificateKind, Signatory
+
+
+def signatory_on(day, *, using="default"):
+    """The signatory in office on `day`: the one recorded in the admin whose dates of office include it
+    (the latest to take office, if two overlap); else the one the settings name (CERTIFICATE_SIGNATORY_NAME
+    and _TITLE, issuing at CERTIFICATE_ISSUE_PLACE), as an unsaved `Signatory`; else None: no one is
+    named, and a certificate then prints no signatory line rather than an invented one."""
+    recorded = (
+        Signatory.objects.using(using)
+        .filter(Q(to_date__isnull=True) | Q(to_date__gte=day), from_date__lte=day)
+        .order_by("-from_date", "-pk")
+        .first()
+    )
+    if recorded is not None:
+        return recorded
+    name = settings.CERTIFICATE_SIGNATORY_NAME.strip()
+    if not name:
+        return None
+    return Signatory(name=name, title=settings.CERTIFICATE_SIGNATORY_TITLE.strip(), place=issue_place(None))
+
+
+def issue_place(signatory):
+    """Where certificates are issued: the signatory's place, else the settings' (« Fait à Paris »)."""
+    return signatory.place if signatory is not None and signatory.place else settings.CERTIFICATE_ISSUE_PLACE
+
+
+def bloc_rncp_code(bloc, certification):
+    """The bloc's code in the RNCP record of `certification`, when an administrator filled it; else "".
+
+    A common bloc (GRU, MDR) is one record for both CQP, but each CQP's RNCP record gives it its own code
+    (RNCP35729BC01 for the GC, another for the COS): a code of another CQP's record is not printed on this
+    CQP's certificate, rather than a code the certificate's CQP does not have."""
+    match = BLOC_RNCP_CODE.fullmatch(bloc.rncp_code or "")
+    return bloc.rncp_code if match and match["number"] == str(certification.rncp_number) else ""
+
+
+@dataclass(frozen=True)
+class CertifiedParts:
+    """What the certificates of one bloc or CQP, issued on one date, share: what they list, the registration
+    date of their referential version, and who signs them where. Iterating gives what they list."""
+
+    items: list
+    version_id: int
+    registered_on: datetime.date | None
+    issued_on: datetime.date
+    signatory: Signatory | None
+    place: str
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self):
+        return len(self.items)
+
+    def serves(self, certificate):
+        """Whether these parts were read for this certificate's referential version and date of issue."""
+        return (self.version_id, self.issued_on) == (certificate.certification.version_id, certificate.issued_on)
+
+
+def certified_parts(certificate, items=None):
+    """What the certificate lists, the bloc's competences (CCP) or the CQP's blocs, in order (`items`, if
+    the caller has them), with what its mentions read from the database: three queries at most."""
+    if items is None:
+        if certificate.kind == CertificateKind.CCP:
+            items = certificate.bloc.competences.order_by("order")
+        else:
+            items = certificate.certification.blocs.order_by("certificationbloc__order")
+    version_id = certificate.certification.version_id
+    signatory = signatory_on(certificate.issued_on)
+    return CertifiedParts(
+        items=list(items),
+        version_id=version_id,
+        registered_on=ReferentialVersion.objects.filter(pk=version_id).values_list("registered_on", flat=True).first(),
+        issued_on=certificate.issued_on,
+        signatory=signatory,
+        place=issue_place(signatory),
+    )
+
+
+@dataclass(frozen=True)
+class Mentions:
+    """What a certificate states besides what it certifies."""
+
+    rncp_number: str
+    level: int
+    registered_on: datetime.date | None  # France compétences' registration of the referential version
+    bloc_rncp_code: str  # a CCP's bloc in the RNCP record of its CQP, when known
+    place: str
+    issued_on: datetime.date
+    signatory: Signatory | None
+
+
+def certificate_contents(certificate, parts=None):
+    """What the certificate's PDF and verification page show: `mentions`, and `competences` (a CCP: each
+    with its code and text) or `blocs` (a CQP: pairs of a bloc and its RNCP code, "" when unknown).
+
+    `parts`: what `certified_parts` read for another certificate of the same bloc or CQP (a batch), used
+    when it serves this one; a plain list of competences or blocs is taken as what the certificate lists."""
+    if not isinstance(parts, CertifiedParts):
+        parts = certified_parts(certificate, items=parts)
+    elif not parts.serves(certificate):
+        parts = certified_parts(certificate, items=parts.items)
+    certification = certificate.certification
+    is_ccp = certificate.kind == CertificateKind.CCP
+    mentions = Mentions(
+        rncp_number=certification.rncp_number,
+        level=certification.level,
+        registered_on=parts.registered_on,
+        bloc_rncp_code=bloc_rncp_code(certificate.bloc, certification) if is_ccp else "",
+        place=parts.place,
+        issued_on=certificate.issued_on,
+        signatory=parts.signatory,
+    )
+    if is_ccp:
+        return {"mentions": mentions, "competences": parts.items}
+    return {"mentions": mentions, "blocs": [(bloc, bloc_rncp_code(bloc, certification)) for bloc in parts.items]}
