@@ -16,10 +16,10 @@ from django.db import connections, transaction
 from django.test.utils import override_settings
 
 from candidates.models import Candidate
-from certificates import services, signing
+from certificates import credentials, services, signing
 from certificates.models import Certificate, CertificateKind
 from cqp_site import pdf
-from cqp_site.pdf import html_to_pdf
+from cqp_site.pdf import html_to_pdf, write_pdf
 from evaluations import services as evaluation_services
 from evaluations.benchmark import add_signed_files, bench_world
 from evaluations.models import Deliberation
@@ -37,6 +37,7 @@ def _certificate(number):
     """An unsaved CCP GRU certificate, as the issuing makes them."""
     candidate = Candidate(first_name="Camille", last_name=f"Durand{number}", birth_date=datetime.date(1990, 5, 4))
     return Certificate(
+        pk=number,  # its index in the revocation list, in its credential
         kind=CertificateKind.CCP,
         number=f"CCP-GC-2026-{number:06d}",
         candidate=candidate,
@@ -48,11 +49,17 @@ def _certificate(number):
     )
 
 
+def _archival_pdf(certificate, html):
+    """The PDF as the issuing renders it: PDF/A-3b, tagged, with its Open Badges credential embedded."""
+    return write_pdf(html, archival=True, attachments=credentials.pdf_attachments(certificate, STATE["parts"]))
+
+
 def _produce(number):
-    """Everything a worker does for one certificate, but the database row: HTML and QR, render, sign, store."""
+    """Everything a worker does for one certificate, but the database row: HTML and QR, the archival render with
+    its credential, the signature (PAdES B-LTA when TSA_URL is set), the storage."""
     certificate = _certificate(number)
     html = services.certificate_html(certificate, STATE["parts"])
-    pdf = signing.sign_pdf(html_to_pdf(html), reason=certificate.number)
+    pdf = signing.sign_pdf(_archival_pdf(certificate, html), reason=certificate.number)
     (STATE["directory"] / f"{certificate.number}.pdf").write_bytes(pdf)
     return hashlib.sha256(pdf).hexdigest()
 
@@ -172,13 +179,13 @@ class Command(BaseCommand):
         html = services.certificate_html(certificate, STATE["parts"])
         if renders:
             self._font_configuration(html, renders)
-        pdf = html_to_pdf(html)
+        pdf = _archival_pdf(certificate, html)
         signed = signing.sign_pdf(pdf, reason=certificate.number)
         path = STATE["directory"] / "sample.pdf"
         stages = [
             ("QR (dans HTML)", lambda: services.qr_data_uri(url)),
             ("HTML et QR", lambda: services.certificate_html(certificate, STATE["parts"])),
-            ("rendu", lambda: html_to_pdf(html)),
+            ("rendu PDF/A, attestation", lambda: _archival_pdf(certificate, html)),
             ("signature PAdES", lambda: signing.sign_pdf(pdf, reason=certificate.number)),
             ("stockage", lambda: path.write_bytes(signed) and hashlib.sha256(signed).hexdigest()),
         ]
