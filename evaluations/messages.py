@@ -69,7 +69,10 @@ def results_drafts(deliberation) -> list[Draft]:
             deliberation,
             candidate,
             file.certification,
-            blocs=[_bloc_result(decision, professional) for decision in file.blocs.all()],
+            blocs=[
+                bloc_result(decision, professional.get((decision.grid_id, decision.bloc_id)))
+                for decision in file.blocs.all()
+            ],
             cqp_awarded=file.outcome == FileOutcome.CQP,
             outcome_reason=file.outcome_reason,
             held_before=held_before[candidate.pk],
@@ -119,7 +122,9 @@ def results_draft(templates, context, to, kind):
     )
 
 
-def _bloc_result(decision, professional):
+def bloc_result(decision, professional_recommendations) -> BlocResult:
+    """A bloc decided, as the candidate is told it (the results mail, their space, their manager's page): a bloc
+    not validated comes with the recommendations of the professional jury and of the national jury."""
     if decision.decision == Ruling.VALIDATED:
         return BlocResult(code=decision.bloc.code, title=decision.bloc.title, validated=True)
     return BlocResult(
@@ -127,6 +132,6 @@ def _bloc_result(decision, professional):
         title=decision.bloc.title,
         validated=False,
         absent=decision.is_absence,
-        professional_recommendations=professional.get((decision.grid_id, decision.bloc_id), "").strip(),
+        professional_recommendations=(professional_recommendations or "").strip(),
         national_recommendations=decision.recommendations.strip(),
     )

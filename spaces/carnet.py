@@ -38,8 +38,8 @@ from candidates.models import (
     ExamStatus,
 )
 from cqp_site import logs
-from evaluations.messages import BlocResult
-from evaluations.models import BlocAssessment, BlocDecision, DeliberationStatus, Ruling
+from evaluations.messages import BlocResult, bloc_result
+from evaluations.models import BlocAssessment, BlocDecision, DeliberationStatus
 from referentials.models import CertificationBloc, Competence
 
 logger = logging.getLogger("spaces")
@@ -420,17 +420,8 @@ def may_see_results(person, candidate) -> bool:
 
 
 def _bloc_result(decision) -> BlocResult:
-    """As `evaluations.messages` writes it in the results' mail: recommendations for a bloc not validated."""
-    if decision.decision == Ruling.VALIDATED:
-        return BlocResult(code=decision.bloc.code, title=decision.bloc.title, validated=True)
-    return BlocResult(
-        code=decision.bloc.code,
-        title=decision.bloc.title,
-        validated=False,
-        absent=decision.is_absence,
-        professional_recommendations=(decision.professional or "").strip(),
-        national_recommendations=decision.recommendations.strip(),
-    )
+    """As the results mail tells it, with the professional jury's recommendations read with the decision."""
+    return bloc_result(decision, decision.professional)
 
 
 def signed_results(candidate) -> list[SignedDecision]:

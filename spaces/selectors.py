@@ -16,8 +16,8 @@ from candidates.models import AcquiredBloc, CorrectionRequest, CqpAward, Exam, E
 from certificates.models import Certificate
 from certificates.services import verify_url
 from evaluations import rules
-from evaluations.messages import BlocResult
-from evaluations.models import BlocAssessment, BlocDecision, DeliberationStatus, Ruling
+from evaluations.messages import BlocResult, bloc_result
+from evaluations.models import BlocAssessment, BlocDecision, DeliberationStatus
 from referentials.models import CertificationBloc
 
 # A bloc's state on the candidate's page, by precedence: what the candidate holds, then what awaits the
@@ -249,18 +249,8 @@ def _results(decisions):
 
 
 def _bloc_result(decision) -> BlocResult:
-    """The bloc as the results mail tells it (`evaluations.messages.BlocResult`): a bloc not validated with the
-    recommendations of both juries."""
-    if decision.decision == Ruling.VALIDATED:
-        return BlocResult(code=decision.bloc.code, title=decision.bloc.title, validated=True)
-    return BlocResult(
-        code=decision.bloc.code,
-        title=decision.bloc.title,
-        validated=False,
-        absent=decision.is_absence,
-        professional_recommendations=(decision.professional or "").strip(),
-        national_recommendations=decision.recommendations.strip(),
-    )
+    """As the results mail tells it, with the professional jury's recommendations read with the decision."""
+    return bloc_result(decision, decision.professional)
 
 
 def _examined_blocs(exams, blocs_of, decisions, now) -> dict:
