@@ -9,7 +9,6 @@ of those values. It is the one place allowed past the audit trail's append-only 
 import datetime
 import functools
 
-import pgtrigger
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -172,16 +171,12 @@ def erase_candidate(candidate) -> Candidate:
             % {"candidate": candidate}
         )
     if connection.vendor == "postgresql":
-        # The audit trail is append-only for the application's role: its owner's function erases.
+        # The audit trail and the carnet's trail are append-only for the application's role: its owner's
+        # function erases them (cqp_site/database.py).
         with connection.cursor() as cursor:
             cursor.execute("SELECT cqp_erase_candidate_audit(%s)", [candidate.pk])
-    events = AttestationEvent._base_manager.filter(attestation__candidate=candidate)
-    if connection.vendor == "postgresql":
-        # The carnet's trail is append-only (a trigger): erasure is the one path that removes it.
-        with pgtrigger.ignore("candidates.AttestationEvent:attestation_events_are_append_only"):
-            events.delete()
     else:
-        events.delete()
+        AttestationEvent._base_manager.filter(attestation__candidate=candidate).delete()
     candidate.attestations.all().delete()
     for document in candidate.documents.all():
         transaction.on_commit(functools.partial(document.file.storage.delete, document.file.name))

@@ -4,8 +4,8 @@ every `migrate` by the role that owns the tables:
 - TRUNCATE, which no row trigger sees, is refused on every frozen table and audit table;
 - a trigger can be switched off (`pgtrigger.ignore`) by the owner of the database only, not by the
   application's role, whatever it sets in its session;
-- the one sanctioned exception, erasing a candidate's audit copies (RGPD), goes through a function
-  that runs with the owner's rights;
+- the one sanctioned exception, erasing a candidate's audit copies and the trail of their carnet (RGPD),
+  goes through a function that runs with the owner's rights;
 - when DATABASE_APP_ROLE names the role the application runs as, it gets SELECT, INSERT, UPDATE and
   DELETE on the tables (no TRUNCATE, no ownership: it can neither alter nor disable a trigger).
 """
@@ -56,10 +56,15 @@ DECLARE
 BEGIN
     PERFORM set_config('pgtrigger.ignore', (
         SELECT COALESCE(array_agg(tgname)::text, '{}') FROM pg_trigger
-        WHERE tgrelid = 'candidates_candidateaudit'::regclass AND NOT tgisinternal
+        WHERE tgrelid IN ('candidates_candidateaudit'::regclass, 'candidates_attestationevent'::regclass)
+        AND NOT tgisinternal
     ), true);
     DELETE FROM candidates_candidateaudit WHERE pgh_obj_id = candidate;
     GET DIAGNOSTICS erased = ROW_COUNT;
+    -- The carnet's trail (who attested what, with their comments), append-only otherwise.
+    DELETE FROM candidates_attestationevent WHERE attestation_id IN (
+        SELECT id FROM candidates_competenceattestation WHERE candidate_id = candidate
+    );
     PERFORM set_config('pgtrigger.ignore', '{}', true);
     RETURN erased;
 END $$;

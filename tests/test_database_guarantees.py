@@ -8,7 +8,7 @@ import psycopg2
 import pytest
 from django.db import connection
 
-from candidates.models import Candidate
+from candidates.models import AttestationEvent, Candidate
 from cqp_site import database
 from evaluations.models import Deliberation
 from tests.evaluations.conftest import exam_of
@@ -79,9 +79,9 @@ def test_every_frozen_and_audit_table_refuses_truncate(as_application):
 
 
 def test_the_truncate_trigger_holds_even_if_the_privilege_is_granted_by_mistake(as_application):
-    # With the trail of re-issues and revocations that refers to them (a table referred to is truncated with
-    # the tables referring to it, or not at all).
-    tables = "certificates_certificate, certificates_certificateevent"
+    # With the trail of re-issues and revocations and the register deposits that refer to them (a table referred
+    # to is truncated with the tables referring to it, or not at all).
+    tables = "certificates_certificate, certificates_certificateevent, certificates_registerdeposit_certificates"
     with connection.cursor() as cursor:
         cursor.execute(f"GRANT TRUNCATE ON {tables} TO {ROLE}")
     try:
@@ -114,11 +114,19 @@ def test_the_application_role_still_does_its_work(as_application):
         refused(as_application, "UPDATE candidates_candidate SET email = 'lea@example.fr' WHERE id = %s", [lea.pk])
         is None
     )
+    attestation = lea.attestations.first()
+    AttestationEvent.objects.create(  # the carnet's trail, append-only: the erasure's function removes it too
+        attestation=attestation, role="tutor", action="attested", comment="Vu au guichet.", user=lea.tutor.user
+    )
+    events = "SELECT count(*) FROM candidates_attestationevent WHERE attestation_id = %s"
+    assert "Cannot update or delete" in refused(as_application, "DELETE FROM candidates_attestationevent")
     with as_application.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM candidates_candidateaudit WHERE pgh_obj_id = %s", [lea.pk])
         assert cursor.fetchone()[0] > 0
         cursor.execute("SELECT cqp_erase_candidate_audit(%s)", [lea.pk])
         cursor.execute("SELECT count(*) FROM candidates_candidateaudit WHERE pgh_obj_id = %s", [lea.pk])
+        assert cursor.fetchone()[0] == 0
+        cursor.execute(events, [attestation.pk])
         assert cursor.fetchone()[0] == 0
     as_application.rollback()
 
