@@ -2,6 +2,7 @@
 is stored: recognised by their first bytes, not by their name, so that nothing else is kept and later opened by a
 jury; and within a size. Each use says which formats it accepts and up to which size."""
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,3 +67,12 @@ def stored_name(name, file_format, max_length):
         name += file_format.extensions[0]
     suffix = Path(name).suffix
     return name if len(name) <= max_length else name[: max_length - len(suffix)] + suffix
+
+
+def digest_of(upload) -> str:
+    """The SHA-256 of an uploaded file, read by chunks (it may be on disk), the file rewound after."""
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()

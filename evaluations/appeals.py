@@ -3,7 +3,6 @@ within the time limit, with the documents received. The national joint jury rule
 deliberation (`services.add_ready_files`, `decide_bloc`, `sign_deliberation`): nothing signed is edited, the
 decision on appeal supersedes the contested one."""
 
-import hashlib
 import logging
 
 from django.conf import settings
@@ -126,12 +125,12 @@ def record_appeal(contested, *, received_on, grounds, documents=(), acting_user)
         contested=contested, received_on=received_on, grounds=grounds.strip(), recorded_by=acting_user
     )
     for document in documents:
-        digest = hashlib.sha256()
-        for chunk in document.chunks():
-            digest.update(chunk)
-        document.seek(0)
         AppealDocument.objects.create(
-            appeal=appeal, file=document, name=document.name[:200], size=document.size, sha256=digest.hexdigest()
+            appeal=appeal,
+            file=document,
+            name=document.name[:200],
+            size=document.size,
+            sha256=uploads.digest_of(document),
         )
     logs.log_once_committed(
         logger, "appeal_recorded", appeal_id=appeal.pk, decision_id=contested.pk, user_id=acting_user.pk

@@ -5,7 +5,6 @@ both through `upload_document`. The administrator then records the livret 2's re
 être reçu avant de programmer l'entretien VAE »). Files are never served from a public address: the candidate gets
 their own from their space, an administrator from the admin, the VAE jury the livret 2 from the interview's grid."""
 
-import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -97,10 +96,6 @@ def upload_document(candidate, *, kind, uploaded_file, acting_user) -> Candidate
     problems = document_problems(candidate, kind=kind, uploaded_file=uploaded_file)
     if problems:
         raise DocumentRefused(*problems)
-    digest = hashlib.sha256()
-    for chunk in uploaded_file.chunks():
-        digest.update(chunk)
-    uploaded_file.seek(0)
     name = uploads.stored_name(
         uploaded_file.name, uploads.format_of(uploaded_file, ACCEPTED[kind].formats), NAME_LENGTH
     )
@@ -109,7 +104,7 @@ def upload_document(candidate, *, kind, uploaded_file, acting_user) -> Candidate
         kind=kind,
         name=name,
         size=uploaded_file.size,
-        sha256=digest.hexdigest(),
+        sha256=uploads.digest_of(uploaded_file),
         uploaded_by=acting_user,
     )
     document.file.save(name, uploaded_file, save=False)
