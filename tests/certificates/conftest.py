@@ -1,7 +1,12 @@
 """Signed deliberations whose certificates the tests issue."""
 
+import time
+from types import SimpleNamespace
+
+import django_ratelimit.core
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 
 from candidates.demo import PASSWORD
 from candidates.models import Organisation
@@ -52,3 +57,13 @@ def stored_pdfs():
     """Every file under the certificates' folder of the storage."""
     root = settings.MEDIA_ROOT / "certificates"
     return sorted(path for path in root.rglob("*") if path.is_file()) if root.exists() else []
+
+
+@pytest.fixture
+def fresh_rate_limits(db, monkeypatch):
+    """No request counted yet from any address, and django-ratelimit's clock stopped: its windows are fixed
+    (each counter's ends at a second of its own), so requests counted across a window's end would start
+    the count again and a test expecting the 21st to be refused would, now and then, see it pass."""
+    caches["default"].clear()
+    now = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: now))

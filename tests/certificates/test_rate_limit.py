@@ -3,7 +3,6 @@ the login throttle reads it behind our proxies; the request past the limit reads
 to wait; another address is not affected."""
 
 import pytest
-from django.core.cache import caches
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponse
 from django.test import RequestFactory
@@ -17,8 +16,8 @@ PROXY = "10.0.0.1"
 
 
 @pytest.fixture(autouse=True)
-def no_counted_requests(db):
-    caches["default"].clear()
+def no_counted_requests(fresh_rate_limits):
+    pass
 
 
 @pytest.fixture

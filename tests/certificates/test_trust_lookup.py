@@ -3,7 +3,6 @@ address has 20 lookups (and unknown codes) per 10 minutes: numbers follow each o
 lets anyone list the holders."""
 
 import pytest
-from django.core.cache import caches
 from django.urls import reverse
 
 from certificates import services
@@ -13,10 +12,9 @@ ADDRESS, OTHER_ADDRESS = "203.0.113.7", "203.0.113.8"
 
 
 @pytest.fixture
-def certificate(spring):
+def certificate(spring, fresh_rate_limits):
     """Léa Martin's CCP GRU (born 17/04/1992, printed « Léa MARTIN »); no attempt counted yet from the addresses."""
     services.number_certificates(spring)
-    caches["default"].clear()  # the rate limits' counters (certificates/throttle.py)
     return Certificate.objects.select_related("candidate").get(bloc__code="GRU")
 
 
