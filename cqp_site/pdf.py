@@ -47,9 +47,16 @@ def write_pdf(html: str, target=None, *, archival=False, attachments=()):
     from weasyprint import HTML  # on first use: WeasyPrint takes half a second to import
 
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=project_fetcher())
-    options = {"pdf_variant": "pdf/a-3b", "pdf_tags": True} if archival else {}
+    options = {"pdf_variant": "pdf/a-3b", "pdf_tags": True, "finisher": _producer_left_to_the_xmp} if archival else {}
     with _rendering:
         return document.write_pdf(target, font_config=font_config(), attachments=list(attachments), **options)
+
+
+def _producer_left_to_the_xmp(document, pdf):
+    """PDF/A: an entry of the document information must equal its XMP twin. pyHanko, when it signs, sets the
+    XMP's pdf:Producer to its own name but appends its name to an existing /Producer of the information
+    (« WeasyPrint …; pyHanko … »); without one there, it writes the same name in both."""
+    pdf.info.pop("Producer", None)
 
 
 @cache

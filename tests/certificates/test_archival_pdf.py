@@ -81,6 +81,8 @@ def archival_facts(data):
             "lang": str(root.Lang),
             "title": (str(docinfo.Title), xmp.get("dc:title")),
             "author": (str(docinfo.Author), xmp.get("dc:creator")),
+            # PDF/A-3, 6.6.2.3.1: an entry of the document information equals its XMP twin.
+            "producer agrees": str(docinfo.get("/Producer", xmp.get("pdf:Producer"))) == xmp.get("pdf:Producer"),
             "tagged": re.search(r"^Tagged:\s+(\w+)$", info, re.MULTILINE)[1],
             "pages": re.search(r"^Pages:\s+(\d+)$", info, re.MULTILINE)[1],
             "encrypted": re.search(r"^Encrypted:\s+(\w+)", info, re.MULTILINE)[1],
@@ -107,6 +109,7 @@ def expected_facts(certificate):
         "lang": "fr",
         "title": (f"{certificate.number} — Léa MARTIN",) * 2,
         "author": (AUTHOR, [AUTHOR]),
+        "producer agrees": True,
         "tagged": "yes",
         "pages": "1",
         "encrypted": "no",
