@@ -51,6 +51,7 @@ class CertificateAdmin(GuardedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         "issued_on",
         "pdf_download",
         "sha256",
+        "renewals",
         "verification",
         "revoked_at",
         "revocation_reason",
@@ -114,6 +115,26 @@ class CertificateAdmin(GuardedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             return _("en cours de production")
         url = reverse("admin:certificates_certificate_pdf", args=[certificate.pk])
         return format_html('<a href="{}">{}</a>', url, _("Télécharger %(number)s.pdf") % {"number": certificate.number})
+
+    @admin.display(description=_("horodatages renouvelés"))
+    def renewals(self, certificate):
+        """Each renewal of the PDF's document timestamp (`manage.py renew_timestamps`); the download serves the
+        latest. Without TSA_URL there is none, and the list says so (check certificates.W009)."""
+        rows = certificate.renewals.all()
+        if not rows:
+            return _("aucun") if signing.is_long_term() else signing.NOT_LONG_TERM
+        return format_html_join(
+            mark_safe("<br>"),
+            "{} ({})",
+            (
+                (
+                    date_format(timezone.localtime(row.renewed_at), "j F Y"),
+                    _("horodatage valable jusqu'au %(day)s")
+                    % {"day": date_format(timezone.localtime(row.timestamp_valid_until), "j F Y")},
+                )
+                for row in rows
+            ),
+        )
 
     @admin.display(description=_("page de vérification"))
     def verification(self, certificate):
@@ -192,7 +213,8 @@ class CertificateAdmin(GuardedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         certificate = self.viewable_or_404(request, Certificate.objects.all(), pk)
         if not certificate.pdf:
             raise Http404
-        return FileResponse(certificate.pdf.open("rb"), as_attachment=True, filename=f"{certificate.number}.pdf")
+        pdf = certificate.latest_pdf()  # its timestamp renewed, if it was
+        return FileResponse(pdf.open("rb"), as_attachment=True, filename=f"{certificate.number}.pdf")
 
     def _changeable_or_404(self, request, pk):
         certificate = get_object_or_404(Certificate.objects.select_related("candidate"), pk=pk)

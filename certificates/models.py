@@ -102,7 +102,7 @@ class Certificate(FrozenModel):
     holder_name = models.CharField(_("titulaire"), max_length=210)
     issued_on = models.DateField(_("délivré le"))
     pdf = models.FileField(_("PDF signé"), upload_to="certificates/%Y/", blank=True)
-    sha256 = models.CharField(_("empreinte SHA-256 du PDF"), max_length=64, blank=True)
+    sha256 = models.CharField(_("empreinte SHA-256 du PDF"), max_length=64, blank=True, db_index=True)
     revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
     revocation_reason = models.TextField(_("motif de la révocation"), blank=True)
     revoked_by = models.ForeignKey(
@@ -203,6 +203,11 @@ class Certificate(FrozenModel):
     def __str__(self):
         return self.number
 
+    def latest_pdf(self):
+        """The PDF to hand out: its latest renewal (a later document timestamp), else the PDF issued."""
+        renewal = self.renewals.order_by("-renewed_at", "-pk").first()
+        return renewal.pdf if renewal else self.pdf
+
     @property
     def is_revoked(self):
         return self.revoked_at is not None
@@ -220,6 +225,37 @@ class Certificate(FrozenModel):
         if self.kind == CertificateKind.CCP:
             return f"CCP — bloc {self.bloc.code} : {self.bloc.title}"
         return f"CQP — {self.certification.title}"
+
+
+class CertificateRenewal(FrozenModel):
+    """A new document timestamp over a certificate's PDF (`manage.py renew_timestamps`, PAdES B-LTA): the
+    renewed PDF is the previous one with incremental updates appended (the TSA's validation data, then the
+    timestamp), stored beside it; the certificate's own PDF and digest stay those issued. The latest renewal
+    is what the holder and the administrators download (`Certificate.latest_pdf`). Written once, never changed."""
+
+    certificate = models.ForeignKey(
+        Certificate, on_delete=models.PROTECT, related_name="renewals", verbose_name=_("certificat")
+    )
+    pdf = models.FileField(_("PDF renouvelé"), upload_to="certificates/%Y/")
+    sha256 = models.CharField(_("empreinte SHA-256 du PDF"), max_length=64, db_index=True)
+    renewed_at = models.DateTimeField(_("renouvelé le"), default=timezone.now)
+    timestamp_valid_until = models.DateTimeField(
+        _("horodatage valable jusqu'au"),
+        help_text=_("Expiration du certificat de l'autorité d'horodatage du nouvel horodatage."),
+    )
+
+    class Meta:
+        verbose_name = _("renouvellement d'horodatage")
+        verbose_name_plural = _("renouvellements d'horodatage")
+        ordering = ["certificate", "renewed_at", "pk"]
+        triggers = [protect_when("certificate_renewals_are_append_only", None)]
+
+    @classmethod
+    def frozen_rows(cls):
+        return Q()
+
+    def __str__(self):
+        return f"{self.certificate} · {self.renewed_at:%d/%m/%Y}"
 
 
 class CertificateAction(models.TextChoices):

@@ -66,7 +66,7 @@ def candidate_certificate_pdf(request, candidate, pk):
     if certificate is None:
         raise Http404(_("Aucun certificat de votre dossier ne porte ce numéro."))
     return FileResponse(
-        certificate.pdf.open("rb"),
+        certificate.latest_pdf().open("rb"),  # its timestamp renewed, if it was
         as_attachment=True,
         filename=f"{certificate.number}.pdf",
         content_type="application/pdf",

@@ -10,7 +10,7 @@ from django.utils import timezone
 from candidates.demo import PASSWORD
 from candidates.models import AcquiredBloc, CqpAward
 from certificates import services as certificate_services
-from certificates.models import Certificate, CertificateEvent
+from certificates.models import Certificate, CertificateEvent, CertificateRenewal
 from cqp_site.frozen import FrozenError
 from evaluations import appeals, services
 from evaluations.models import (
@@ -284,3 +284,32 @@ def test_no_decision_on_appeal_joins_a_signed_deliberation(signed):
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE evaluations_appeal SET heard_in_id = NULL")
     assert (snapshot(BlocDecision), snapshot(Appeal)) == before
+
+
+def test_a_renewal_of_a_certificate_timestamp_is_written_once(signed):
+    """`manage.py renew_timestamps` records each renewed PDF: the record never changes, nor goes."""
+    certificate = Certificate.objects.exclude(pdf="").first()
+    renewal = CertificateRenewal.objects.create(
+        certificate=certificate,
+        pdf=f"certificates/2026/{certificate.number}-renouvele-2036-01-02.pdf",
+        sha256="a" * 64,
+        timestamp_valid_until=timezone.now(),
+    )
+    before = snapshot(CertificateRenewal)
+    renewal.sha256 = "b" * 64
+    for attempt in [
+        lambda: renewal.save(),
+        lambda: renewal.delete(),
+        lambda: CertificateRenewal.objects.update(sha256="b" * 64),
+        lambda: CertificateRenewal.objects.all().delete(),
+    ]:
+        with pytest.raises(FrozenError), transaction.atomic():
+            attempt()
+    if connection.vendor == "postgresql":
+        for statement in [
+            "UPDATE certificates_certificaterenewal SET sha256 = repeat('b', 64) WHERE id = %s",
+            "DELETE FROM certificates_certificaterenewal WHERE id = %s",
+        ]:
+            with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(statement, [renewal.pk])
+    assert snapshot(CertificateRenewal) == before

@@ -8,12 +8,15 @@ A real test PKI serves on 127.0.0.1 (tests/tsa.py): a root, the organisation's s
 
 import asyncio
 import datetime
+import hashlib
 import io
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import escape
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -225,7 +228,7 @@ def renew(*arguments):
     return out.getvalue(), err.getvalue()
 
 
-def test_renewing_writes_a_successor_beside_the_original_and_changes_no_row(spring, long_term):
+def test_renewing_writes_a_successor_beside_the_original_and_changes_no_row(spring, long_term, client):
     certificate = issue(spring)
     original = certificate.pdf.read()
     row = (certificate.pdf.name, certificate.sha256)
@@ -246,11 +249,23 @@ def test_renewing_writes_a_successor_beside_the_original_and_changes_no_row(spri
     assert len(PdfFileReader(io.BytesIO(renewed)).embedded_timestamp_signatures) == 2
     result = lta_validation(renewed, [long_term.root])
     assert result.ades_subindic == AdESPassed.OK
+    # Recorded, and what the holder and the administrators download from now on.
+    (renewal,) = certificate.renewals.all()
+    assert (renewal.pdf.name, renewal.sha256) == (name, hashlib.sha256(renewed).hexdigest())
+    assert renewal.timestamp_valid_until == long_term.certificate("tsa").not_valid_after
+    assert certificate.latest_pdf().name == name
+    client.force_login(certificate.candidate.user)
+    download = client.get(reverse("spaces:candidate_certificate_pdf", kwargs={"pk": certificate.pk}))
+    assert b"".join(download.streaming_content) == renewed
+    client.force_login(User.objects.get(username="gestionnaire"))
+    page = client.get(reverse("admin:certificates_certificate_change", args=[certificate.pk])).content.decode()
+    until = date_format(timezone.localtime(renewal.timestamp_valid_until), "j F Y")
+    assert f"{date_format(timezone.localdate(), 'j F Y')} (horodatage valable jusqu&#x27;au {until})" in page
 
     # Renewed today already: the next run starts from the renewal, and leaves it.
     out, _ = renew("--within-days", "4000")
     assert "0 certificat(s) renouvelé(s), 1 à jour, 0 en échec" in out
-    assert stored(name) == renewed
+    assert stored(name) == renewed and certificate.renewals.count() == 1
 
 
 def test_a_certificate_signed_without_a_tsa_gets_validation_data_and_a_first_document_timestamp(

@@ -10,28 +10,28 @@ while its signing certificate is still valid.
 Where the renewed PDF goes. A certificate's row keeps the name and digest of its PDF, fixed once stored
 (`models.CHANGES_ONCE`, and PostgreSQL's trigger): they say what was issued, mailed to the holder and
 declared. So the renewed PDF is written beside the original, in the same storage, as
-`<number>-renouvele-<AAAA-MM-JJ>.pdf`, and nothing is written in the database. A renewal is the previous
-PDF with incremental updates appended: the original is its first bytes, its digest the row's. The next
-run starts from the latest renewal. Known limit: the rows do not name their renewals; the admin's
-download, the holder's space and the mail serve the original, which stays valid while its own last
-timestamp does (backups carry every stored file, renewals included). A model recording each renewal
-(certificate, name, digest, date: append-only) would let the screens serve the latest one.
+`<number>-renouvele-<AAAA-MM-JJ>.pdf`, and recorded as a `CertificateRenewal` (name, digest, date, and when
+its timestamp's TSA certificate expires: append-only). A renewal is the previous PDF with incremental updates
+appended: the original is its first bytes, its digest the row's. The next run starts from the latest renewal,
+which the holder's space and the admin hand out (`Certificate.latest_pdf`); the verification of an uploaded
+PDF recognises it as the certificate issued, extended (`authenticity`).
 
 Every certificate with a PDF is considered, revoked and replaced ones too: they stay evidence of what
 was issued. Exit code 1 if a certificate could not be renewed (the others are), 0 otherwise.
 """
 
 import datetime
+import hashlib
 import io
 import posixpath
-import re
 
 from django.core.files.base import File
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils import timezone
 
 from certificates import signing
-from certificates.models import Certificate
+from certificates.models import Certificate, CertificateRenewal
 
 RENEWED = "{number}-renouvele-{day:%Y-%m-%d}.pdf"
 
@@ -40,21 +40,12 @@ def renewal_name(certificate, day):
     return posixpath.join(posixpath.dirname(certificate.pdf.name), RENEWED.format(number=certificate.number, day=day))
 
 
-def latest_pdf_name(certificate, storage):
-    """The latest renewal of the certificate's PDF in the storage, else the PDF itself."""
-    directory = posixpath.dirname(certificate.pdf.name)
-    pattern = re.compile(re.escape(certificate.number) + r"-renouvele-\d{4}-\d{2}-\d{2}\.pdf")
-    _directories, files = storage.listdir(directory)
-    renewals = sorted(name for name in files if pattern.fullmatch(name))
-    return posixpath.join(directory, renewals[-1]) if renewals else certificate.pdf.name
-
-
 class Command(BaseCommand):
     help = (
         "Ajoute un nouvel horodatage de document (horodatage d'archive, avec les données de validation à "
         "jour) au PDF de chaque certificat délivré dont le dernier horodatage repose sur un certificat "
         "d'horodatage qui expire dans les N jours, ou qui n'en a aucun. Le PDF renouvelé est écrit à côté "
-        "de l'original (<numéro>-renouvele-<date>.pdf) ; l'original et la base ne changent pas. "
+        "de l'original (<numéro>-renouvele-<date>.pdf) et enregistré comme renouvellement ; l'original ne change pas. "
         "Demande TSA_URL."
     )
 
@@ -72,18 +63,18 @@ class Command(BaseCommand):
         now = timezone.now()
         limit = now + datetime.timedelta(days=within_days)
         today = timezone.localdate()
-        storage = Certificate._meta.get_field("pdf").storage
+        storage = CertificateRenewal._meta.get_field("pdf").storage
         renewed, failed, current = 0, [], 0
         for certificate in Certificate.objects.exclude(pdf="").only("number", "pdf").order_by("number").iterator():
-            source = latest_pdf_name(certificate, storage)
-            with storage.open(source, "rb") as stored:
+            source = certificate.latest_pdf()
+            with source.open("rb") as stored:
                 pdf = stored.read()
             expiry = signing.document_timestamp_expiry(io.BytesIO(pdf))
             if expiry is not None and expiry > limit:
                 current += 1
                 continue
             target = renewal_name(certificate, today)
-            if source == target:
+            if source.name == target:
                 current += 1  # renewed today already
                 continue
             try:
@@ -93,6 +84,17 @@ class Command(BaseCommand):
                 self.stderr.write(f"{certificate.number} : échec du renouvellement ({type(error).__name__} : {error})")
                 continue
             name = storage.save(target, File(renewed_pdf, name=posixpath.basename(target)))
+            try:
+                with transaction.atomic():
+                    CertificateRenewal.objects.create(
+                        certificate=certificate,
+                        pdf=name,
+                        sha256=hashlib.sha256(renewed_pdf.getvalue()).hexdigest(),
+                        timestamp_valid_until=signing.document_timestamp_expiry(renewed_pdf),
+                    )
+            except Exception:
+                storage.delete(name)  # no file without its row
+                raise
             renewed += 1
             when = "aucun horodatage" if expiry is None else f"horodatage valable jusqu'au {expiry:%d/%m/%Y}"
             self.stdout.write(f"{certificate.number} : {when}, renouvelé dans {name}")
