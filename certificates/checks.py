@@ -30,10 +30,12 @@ def check_harfbuzz_subset(app_configs, **kwargs):
     ]
 
 
-@register()
+@register(deploy=True)
 def check_long_term_signature(app_configs, **kwargs):
     """Issue 18: a CCP or CQP is kept for a career. Without a time-stamping authority its signature (PAdES
-    B-B) can no longer be checked once the signing certificate has expired; with one it is B-LTA."""
+    B-B) can no longer be checked once the signing certificate has expired; with one it is B-LTA. A deployment
+    check (`manage.py check --deploy`): the demo and development sign without one, and the certificates'
+    admin says so on its list."""
     from . import signing
 
     if signing.is_long_term():

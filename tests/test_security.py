@@ -36,6 +36,14 @@ def test_deploy_check_is_clean_with_production_settings():
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    # Without a time-stamping authority, the deployment check says so.
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env={**environment, "TSA_URL": ""},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1 and "(certificates.W009) TSA_URL n'est pas configuré" in result.stderr
 
 
 def assert_security_headers(response):
