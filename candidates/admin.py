@@ -19,6 +19,7 @@ from import_export.admin import ImportExportMixin
 from import_export.forms import ImportForm
 
 from cqp_site.admin import related_count
+from cqp_site.admin_a11y import LabelledCellsInline, LabelledSplitDateTimeAdmin
 from cqp_site.downloads import attachment
 from outbox.models import MessageStatus
 from outputs.admin import BackgroundResultsExportMixin
@@ -109,7 +110,7 @@ class JuryMemberAdmin(PersonAdmin):
         return person.exam_total
 
 
-class AttestationInline(admin.TabularInline):
+class AttestationInline(LabelledCellsInline, admin.TabularInline):
     """The carnet de suivi: one row per competence attested. The competences (a few dozen) are read once
     for every row's list, where an autocomplete would query once per row."""
 
@@ -171,7 +172,7 @@ class SignedRecordMixin:
         return super().has_delete_permission(request, obj)
 
 
-class AcquiredBlocInline(admin.TabularInline):
+class AcquiredBlocInline(LabelledCellsInline, admin.TabularInline):
     """Blocs acquired before this application (history taken over): entered and corrected by hand."""
 
     model = AcquiredBloc
@@ -528,7 +529,7 @@ EXAM_OUTCOMES = {
 
 
 @admin.register(Exam)
-class ExamAdmin(admin.ModelAdmin):
+class ExamAdmin(LabelledSplitDateTimeAdmin, admin.ModelAdmin):
     form = ExamForm
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
     list_display = [

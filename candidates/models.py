@@ -79,8 +79,8 @@ class Organisation(models.Model):
 
 
 class JuryRole(models.TextChoices):
-    PRESIDENT = rules.PRESIDENT, _("Président(e) de jury (Ucanss ou délégataire)")
-    REPRESENTATIVE = rules.REPRESENTATIVE, _("Représentant(e) métier")
+    PRESIDENT = rules.PRESIDENT, _("Président de jury (Ucanss ou délégataire)")
+    REPRESENTATIVE = rules.REPRESENTATIVE, _("Représentant métier")
 
 
 class PersonQuerySet(models.QuerySet):
@@ -134,7 +134,7 @@ class Person(models.Model):
     )
     jury_role = models.CharField(_("rôle dans les jurys"), max_length=20, choices=JuryRole.choices, blank=True)
     jury_trained_on = models.DateField(
-        _("formé(e) aux modalités d'évaluation le"),
+        _("formation aux modalités d'évaluation suivie le"),
         null=True,
         blank=True,
     )
@@ -432,12 +432,16 @@ class AttestationEvent(FrozenModel):
     """Who attested or withdrew a competence of the carnet de suivi, in which role, when, and what they wrote:
     written by spaces/carnet.py in the same transaction as the change, on every database; never changed."""
 
-    attestation = models.ForeignKey(CompetenceAttestation, on_delete=models.PROTECT, related_name="events")
+    attestation = models.ForeignKey(
+        CompetenceAttestation, on_delete=models.PROTECT, related_name="events", verbose_name=_("attestation")
+    )
     role = models.CharField(_("rôle"), max_length=10, choices=AttesterRole.choices)
     action = models.CharField(_("action"), max_length=10, choices=AttestationAction.choices)
     attested_on = models.DateField(_("date attestée"), null=True, blank=True)
     comment = models.TextField(_("commentaire"), blank=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("par")
+    )
     at = models.DateTimeField(_("le"), auto_now_add=True)
 
     class Meta:
@@ -500,11 +504,18 @@ class CorrectionRequest(models.Model):
         Candidate, on_delete=models.PROTECT, related_name="correction_requests", verbose_name=_("candidat")
     )
     text = models.TextField(_("demande"))
-    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("demandée par")
+    )
     asked_at = models.DateTimeField(_("demandée le"), auto_now_add=True)
     handled_at = models.DateTimeField(_("traitée le"), null=True, blank=True)
     handled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("traitée par"),
     )
     answer = models.TextField(_("réponse"), blank=True)
 
@@ -847,14 +858,14 @@ class Exam(models.Model):
         Person,
         on_delete=models.PROTECT,
         related_name="presided_exams",
-        verbose_name=_("président(e) du jury"),
+        verbose_name=_("président du jury"),
         limit_choices_to={"jury_role": JuryRole.PRESIDENT},
     )
     representative = models.ForeignKey(
         Person,
         on_delete=models.PROTECT,
         related_name="represented_exams",
-        verbose_name=_("représentant(e) métier"),
+        verbose_name=_("représentant métier"),
         limit_choices_to={"jury_role": JuryRole.REPRESENTATIVE},
     )
     # The SEQUENCE of the exam's calendar invitation (RFC 5545): each change sent to its people raises it,

@@ -81,7 +81,7 @@ def produce_candidate_import(output):
                 single_object=len(instances) == 1,
             )
     totals = result.totals
-    output.summary = _(
-        "Import terminé : %(new)s candidat(s) ajouté(s), %(update)s modifié(s), %(skip)s inchangé(s)."
-    ) % {key: totals[getattr(RowResult, f"IMPORT_TYPE_{key.upper()}")] for key in ("new", "update", "skip")}
+    output.summary = _("Import terminé : candidats ajoutés : %(new)s, modifiés : %(update)s, inchangés : %(skip)s.") % {
+        key: totals[getattr(RowResult, f"IMPORT_TYPE_{key.upper()}")] for key in ("new", "update", "skip")
+    }
     output.advance(len(dataset))

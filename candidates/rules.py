@@ -54,11 +54,10 @@ def jury_problems(
         problems.append(_("Le président et le représentant métier doivent être deux personnes différentes."))
     if president.role != PRESIDENT:
         problems.append(
-            _("%(name)s n'est pas habilité(e) à présider un jury (Ucanss ou son délégataire).")
-            % {"name": president.name}
+            _("%(name)s n'a pas qualité pour présider un jury (Ucanss ou son délégataire).") % {"name": president.name}
         )
     if representative.role != REPRESENTATIVE:
-        problems.append(_("%(name)s n'est pas représentant(e) métier.") % {"name": representative.name})
+        problems.append(_("%(name)s n'a pas le rôle de représentant métier.") % {"name": representative.name})
     for member in (president, representative):
         if member.trained_on is None:
             problems.append(
@@ -66,7 +65,7 @@ def jury_problems(
             )
         elif member.trained_on >= exam_date:
             problems.append(
-                _("%(name)s doit être formé(e) aux modalités d'évaluation avant l'épreuve du %(date)s.")
+                _("%(name)s doit avoir suivi la formation aux modalités d'évaluation avant l'épreuve du %(date)s.")
                 % {"name": member.name, "date": exam_date.strftime("%d/%m/%Y")}
             )
     problems.extend(representative_problems(representative, candidate))

@@ -61,7 +61,7 @@ def _locked(exam, acting_user, *, president_may=False):
     before the national jury (both read after the lock)."""
     if not (is_exam_administrator(acting_user) or (president_may and may_record_absence(exam, acting_user))):
         raise ExamOutcomeError(
-            _("Seul(e) le ou la président(e) du jury ou un administrateur Ucanss déclare un candidat absent.")
+            _("Seuls le président du jury et les administrateurs Ucanss déclarent un candidat absent.")
             if president_may
             else _("Seul un administrateur Ucanss enregistre l'issue d'une épreuve.")
         )

@@ -8,6 +8,7 @@ from django.db import connections
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import ngettext_lazy
 
 
 def harfbuzz_subset_available():
@@ -102,13 +103,21 @@ def _date_problems(alias):
     return [
         (
             "W002",
-            "délibération(s) signée(s) avant leur date",
+            ngettext_lazy(
+                "%(count)d délibération signée avant sa date",
+                "%(count)d délibérations signées avant leur date",
+                "count",
+            ),
             deliberations,
             lambda d: f"« {d.title} » datée du {d.held_on:%d/%m/%Y}, signée le {_day(d.signed_at)}",
         ),
         (
             "W003",
-            "bloc(s) acquis à une autre date que celle de leur délibération",
+            ngettext_lazy(
+                "%(count)d bloc acquis à une autre date que celle de sa délibération",
+                "%(count)d blocs acquis à une autre date que celle de leur délibération",
+                "count",
+            ),
             blocs,
             lambda b: (
                 f"{b.candidate} {b.bloc.code} acquis le {b.acquired_on:%d/%m/%Y}, "
@@ -117,7 +126,11 @@ def _date_problems(alias):
         ),
         (
             "W004",
-            "CQP délivré(s) à une autre date que celle de leur délibération",
+            ngettext_lazy(
+                "%(count)d CQP délivré à une autre date que celle de sa délibération",
+                "%(count)d CQP délivrés à une autre date que celle de leur délibération",
+                "count",
+            ),
             awards,
             lambda a: (
                 f"{a.candidate} CQP {a.certification.code} le {a.awarded_on:%d/%m/%Y}, "
@@ -126,7 +139,11 @@ def _date_problems(alias):
         ),
         (
             "W005",
-            "certificat(s) délivré(s) à une autre date que celle de leur délibération",
+            ngettext_lazy(
+                "%(count)d certificat délivré à une autre date que celle de sa délibération",
+                "%(count)d certificats délivrés à une autre date que celle de leur délibération",
+                "count",
+            ),
             issued,
             lambda c: (
                 f"{c.number} délivré le {c.issued_on:%d/%m/%Y}, délibération du {c.deliberation.held_on:%d/%m/%Y}"
@@ -134,13 +151,21 @@ def _date_problems(alias):
         ),
         (
             "W006",
-            "certificat(s) révoqué(s) avant leur date de délivrance",
+            ngettext_lazy(
+                "%(count)d certificat révoqué avant sa date de délivrance",
+                "%(count)d certificats révoqués avant leur date de délivrance",
+                "count",
+            ),
             revoked,
             lambda c: f"{c.number} délivré le {c.issued_on:%d/%m/%Y}, révoqué le {_day(c.revoked_at)}",
         ),
         (
             "W007",
-            "certificat(s) remplacé(s) avant leur date de délivrance",
+            ngettext_lazy(
+                "%(count)d certificat remplacé avant sa date de délivrance",
+                "%(count)d certificats remplacés avant leur date de délivrance",
+                "count",
+            ),
             replaced,
             lambda c: f"{c.number} délivré le {c.issued_on:%d/%m/%Y}, remplacé le {_day(c.replaced_at)}",
         ),
@@ -166,7 +191,11 @@ def _replacement_problems(alias):
     return [
         (
             "W008",
-            "réédition(s) incohérente(s) (le certificat remplacé et son remplaçant ne se correspondent pas)",
+            ngettext_lazy(
+                "%(count)d réédition incohérente (le certificat remplacé et son remplaçant ne se correspondent pas)",
+                "%(count)d rééditions incohérentes (remplacés et remplaçants ne se correspondent pas)",
+                "count",
+            ),
             wrong,
             lambda c: c.number,
         )
@@ -190,7 +219,7 @@ def check_dates(app_configs, databases=None, **kwargs):
             if count:
                 warnings.append(
                     Warning(
-                        f"{count} {what} : {_listed(count, list(rows[:SHOWN]), describe)}.",
+                        f"{what % {'count': count}} : {_listed(count, list(rows[:SHOWN]), describe)}.",
                         hint=DATES_HINT,
                         id=f"certificates.{code}",
                     )

@@ -62,8 +62,12 @@ class CertificateQuerySet(FrozenQuerySet):
 class NumberSequence(models.Model):
     """The last number given for a prefix (CCP-GC-2026); locked while a number is taken."""
 
-    prefix = models.CharField(max_length=30, unique=True)
-    last = models.PositiveIntegerField(default=0)
+    prefix = models.CharField(_("préfixe"), max_length=30, unique=True)
+    last = models.PositiveIntegerField(_("dernier numéro"), default=0)
+
+    class Meta:
+        verbose_name = _("suite de numéros")
+        verbose_name_plural = _("suites de numéros")
 
     def __str__(self):
         return f"{self.prefix}-{self.last:06d}"
@@ -88,10 +92,20 @@ class Certificate(FrozenModel):
         "referentials.Bloc", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("bloc")
     )
     acquired_bloc = models.ForeignKey(
-        "candidates.AcquiredBloc", on_delete=models.PROTECT, null=True, blank=True, related_name="certificates"
+        "candidates.AcquiredBloc",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="certificates",
+        verbose_name=_("bloc acquis"),
     )
     cqp_award = models.ForeignKey(
-        "candidates.CqpAward", on_delete=models.PROTECT, null=True, blank=True, related_name="certificates"
+        "candidates.CqpAward",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="certificates",
+        verbose_name=_("CQP délivré"),
     )
     deliberation = models.ForeignKey(
         "evaluations.Deliberation",
@@ -322,14 +336,14 @@ class IssuingRun(models.Model):
     its certificates is made when downloaded, from the stored PDFs: nothing is stored twice."""
 
     deliberation = models.OneToOneField(
-        "evaluations.Deliberation", on_delete=models.PROTECT, related_name="issuing_run"
+        "evaluations.Deliberation", on_delete=models.PROTECT, related_name="issuing_run", verbose_name=_("délibération")
     )
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
-    started_at = models.DateTimeField(auto_now_add=True)
-    progressed_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    total = models.PositiveIntegerField(_("certificats à produire"), default=0)
+    done = models.PositiveIntegerField(_("certificats produits"), default=0)
+    started_at = models.DateTimeField(_("commencée le"), auto_now_add=True)
+    progressed_at = models.DateTimeField(_("dernier certificat produit le"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("terminée le"), null=True, blank=True)
+    error = models.TextField(_("erreur"), blank=True)
 
     class Meta:
         verbose_name = _("délivrance des certificats")
@@ -346,11 +360,15 @@ class IssuingRun(models.Model):
 class WorkerHeartbeat(models.Model):
     """A background worker says it is alive every WORKER_HEARTBEAT_SECONDS; /sante/ reads it."""
 
-    worker_id = models.CharField(max_length=64, unique=True)
-    host = models.CharField(max_length=255)
-    pid = models.PositiveIntegerField()
-    started_at = models.DateTimeField()
-    seen_at = models.DateTimeField()
+    worker_id = models.CharField(_("identifiant du processus de travail"), max_length=64, unique=True)
+    host = models.CharField(_("machine"), max_length=255)
+    pid = models.PositiveIntegerField(_("numéro de processus"))
+    started_at = models.DateTimeField(_("démarré le"))
+    seen_at = models.DateTimeField(_("dernier signe de vie le"))
+
+    class Meta:
+        verbose_name = _("processus de travail")
+        verbose_name_plural = _("processus de travail")
 
     def __str__(self):
         return f"{self.host}:{self.pid}"

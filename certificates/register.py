@@ -24,7 +24,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from candidates.models import Route
 from cqp_site.spreadsheets import safe_row
@@ -154,7 +154,11 @@ def _complete(register):
     gaps = identity_gaps(register)
     if gaps:
         raise RegisterError(
-            _("Le registre ne peut pas être produit : l'état civil de %(count)s titulaire(s) est incomplet (%(gaps)s).")
+            ngettext(
+                "Le registre ne peut pas être produit : l'état civil de %(count)s titulaire est incomplet (%(gaps)s).",
+                "Le registre ne peut pas être produit : l'état civil de %(count)s titulaires est incomplet (%(gaps)s).",
+                len(gaps),
+            )
             % {"count": len(gaps), "gaps": " ; ".join(gaps)}
         )
     return register

@@ -3,6 +3,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse_lazy
 
 from candidates.roles import is_jury_member
 
@@ -11,6 +12,7 @@ class CertificationAdminSite(admin.AdminSite):
     site_header = "Certification CQP — Ucanss"
     site_title = "Certification CQP"
     index_title = "Administration des certifications"
+    site_url = reverse_lazy("evaluations:statistics")  # « Voir le site »: "/" would send an administrator back here
 
     def has_permission(self, request):
         """Ucanss administrators only: a jury member never reaches the admin, even if made staff."""

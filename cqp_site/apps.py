@@ -10,8 +10,10 @@ class CertificationAdminConfig(AdminConfig):
         super().ready()
         from .logs import log_refused_login
         from .middleware import note_second_factor
+        from .navigation import remember_roles
 
         user_logged_in.connect(note_second_factor, dispatch_uid="note_second_factor")
+        user_logged_in.connect(remember_roles, dispatch_uid="remember_navigation_roles")
         user_login_failed.connect(log_refused_login, dispatch_uid="log_refused_login")
 
 
@@ -20,3 +22,8 @@ class SiteConfig(AppConfig):
 
     name = "cqp_site"
     verbose_name = "Certification CQP"
+
+    def ready(self):
+        from .library_labels import label_libraries
+
+        label_libraries()

@@ -116,7 +116,10 @@ def changes_cell(changes):
     )
 
 
-def shown(value):
+def shown(value, field=None):
+    """A recorded value as the admin shows it: a choice by its French label (« signée », not « signed »)."""
+    if field is not None and field.choices:
+        value = dict(field.flatchoices).get(value, value)
     return "∅" if value in (None, "") else localize(value)
 
 
@@ -178,6 +181,12 @@ class AuditEventAdmin(EventColumns, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = (KindFilter,)
     list_display = ("when", "kind", "audited_object", "author", "page", "changes")
     list_display_links = ("when",)
+    readonly_fields = ("kind",)
+
+    def get_fields(self, request, obj=None):
+        """An event's page names its kind in French (« création »), where pghistory stores « insert »."""
+        names = [name for name in super().get_fields(request, obj) if name != "kind"]
+        return ["kind" if name == "pgh_label" else name for name in names]
 
     def get_changelist(self, request, **kwargs):
         return AuditChangeList
@@ -219,7 +228,11 @@ class AuditEventAdmin(EventColumns, ReadOnlyAdminMixin, admin.ModelAdmin):
         if event.pgh_label != "update" or before is None:
             return "—"
         return changes_cell(
-            (field.verbose_name, shown(field.value_from_object(before)), shown(field.value_from_object(event)))
+            (
+                field.verbose_name,
+                shown(field.value_from_object(before), field),
+                shown(field.value_from_object(event), field),
+            )
             for field in self.model._meta.concrete_fields
             if not field.name.startswith("pgh_") and field.value_from_object(before) != field.value_from_object(event)
         )
@@ -326,7 +339,11 @@ class ObjectHistoryAdmin(EventColumns, EventsAdmin):
             return "—"
         fields = {field.attname: field for field in apps.get_model(event.pgh_model)._meta.concrete_fields}
         return changes_cell(
-            (fields[name].verbose_name if name in fields else name, shown(before), shown(after))
+            (
+                fields[name].verbose_name if name in fields else name,
+                shown(before, fields.get(name)),
+                shown(after, fields.get(name)),
+            )
             for name, (before, after) in sorted(event.pgh_diff.items())
         )
 

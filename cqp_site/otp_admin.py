@@ -6,11 +6,12 @@ admin module is loaded (`CertificationAdminConfig.ready()`, after the admin's au
 
 from django.contrib import admin
 from django.shortcuts import get_object_or_404
-from django_otp.plugins.otp_totp import admin as otp_totp_admin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .library_admin import FrenchTOTPDeviceAdmin
 
-class TOTPDeviceAdmin(otp_totp_admin.TOTPDeviceAdmin):
+
+class TOTPDeviceAdmin(FrenchTOTPDeviceAdmin):
     def config_view(self, request, pk):
         get_object_or_404(TOTPDevice, pk=pk)
         return super().config_view(request, pk)

@@ -35,28 +35,39 @@ BASE_URL = "https://pdf.invalid/"
 _rendering = threading.Lock()
 
 
-def html_to_pdf(html: str) -> bytes:
-    return write_pdf(html)
+def html_to_pdf(html: str, *, tagged=False) -> bytes:
+    return write_pdf(html, tagged=tagged)
 
 
-def write_pdf(html: str, target=None, *, archival=False, attachments=()):
+def write_pdf(html: str, target=None, *, archival=False, tagged=False, attachments=()):
     """The HTML rendered as a PDF into `target`, a binary file object (or, if None, returned as bytes).
 
-    `archival`: PDF/A-3b and tagged (a certificate is kept for a career); `attachments`: WeasyPrint
-    `Attachment`s embedded in the PDF (PDF/A-3 allows embedded files: the machine-readable credential)."""
+    `archival`: PDF/A-3b and tagged (a certificate is kept for a career); `tagged`: tagged only, for the working
+    documents (grids, minutes) a screen reader must read too, with no PDF/A identification (issue 19);
+    `attachments`: WeasyPrint `Attachment`s embedded in the PDF (PDF/A-3 allows embedded files: the
+    machine-readable credential)."""
     from weasyprint import HTML  # on first use: WeasyPrint takes half a second to import
 
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=project_fetcher())
-    options = {"pdf_variant": "pdf/a-3b", "pdf_tags": True, "finisher": _producer_left_to_the_xmp} if archival else {}
+    if archival:
+        options = {"pdf_variant": "pdf/a-3b", "pdf_tags": True, "finisher": _archival_finish}
+    else:
+        options = {"pdf_tags": True} if tagged else {}
     with _rendering:
         return document.write_pdf(target, font_config=font_config(), attachments=list(attachments), **options)
 
 
-def _producer_left_to_the_xmp(document, pdf):
-    """PDF/A: an entry of the document information must equal its XMP twin. pyHanko, when it signs, sets the
-    XMP's pdf:Producer to its own name but appends its name to an existing /Producer of the information
-    (« WeasyPrint …; pyHanko … »); without one there, it writes the same name in both."""
+def _archival_finish(document, pdf):
+    """Two touches to WeasyPrint's PDF/A, before it is written:
+
+    - PDF/A: an entry of the document information must equal its XMP twin. pyHanko, when it signs, sets the
+      XMP's pdf:Producer to its own name but appends its name to an existing /Producer of the information
+      (« WeasyPrint …; pyHanko … »); without one there, it writes the same name in both.
+    - The catalog's associated files (/AF) list each attachment once: WeasyPrint 70 adds each twice (from
+      the embedded files' name tree, then from the file specifications)."""
     pdf.info.pop("Producer", None)
+    if "AF" in pdf.catalog:
+        pdf.catalog["AF"][:] = list(dict.fromkeys(pdf.catalog["AF"]))
 
 
 @cache
@@ -68,8 +79,8 @@ def font_config():
 
 
 def pdf_response(template_name, context, filename, request=None):
-    """The template rendered as a PDF, shown inline in the browser."""
-    pdf = html_to_pdf(render_to_string(template_name, context, request=request))
+    """The template rendered as a tagged PDF (a working document: grids), shown inline in the browser."""
+    pdf = html_to_pdf(render_to_string(template_name, context, request=request), tagged=True)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(False, filename)
     return response

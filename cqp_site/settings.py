@@ -111,6 +111,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "cqp_site.navigation.navigation",
             ],
         },
     },
@@ -376,6 +377,8 @@ EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Certification CQP Ucanss <ne-pas-repondre@ucanss.fr>")
 SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 EMAIL_SUBJECT_PREFIX = "[Certification CQP] "
+# Where the accessibility statement (/accessibilite/) asks users to report what they cannot use.
+ACCESSIBILITY_CONTACT_EMAIL = env("ACCESSIBILITY_CONTACT_EMAIL", "accessibilite@ucanss.fr")
 # The outbox: the Reply-To of its messages (none by default: the sender does not read replies), and how
 # many failed attempts make a message failed (retried after 1 min, 5 min, 30 min, 2 h, then every 6 h).
 OUTBOX_REPLY_TO = env("OUTBOX_REPLY_TO", "")

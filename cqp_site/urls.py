@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import TemplateView
 
-from cqp_site import admin_guards, otp_admin
+from cqp_site import admin_guards, help_views, otp_admin
 from cqp_site.views import alive, health, login_code
 from evaluations.views import home
 
@@ -19,6 +21,16 @@ urlpatterns = [
     path("connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("connexion/code/", login_code, name="login_code"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accessibilite/",
+        TemplateView.as_view(
+            template_name="accessibility.html", extra_context={"contact_email": settings.ACCESSIBILITY_CONTACT_EMAIL}
+        ),
+        name="accessibility",
+    ),
+    path("aide/", help_views.help_index, name="help"),
+    path("aide/images/<slug:name>.png", help_views.help_image, name="help_image"),
+    path("aide/<slug:slug>/", help_views.help_guide, name="help_guide"),
     path("", include("accounts.urls")),
     path("", include("evaluations.urls")),
     path("", include("certificates.urls")),

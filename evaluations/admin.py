@@ -18,6 +18,7 @@ from candidates.admin import SessionFilter
 from candidates.models import CertificationSession
 from candidates.roles import NATIONAL_JURY
 from cqp_site.admin import ReadOnlyAdminMixin, related_count
+from cqp_site.admin_a11y import LabelledCellsInline
 from cqp_site.admin_guards import GuardedAdminMixin
 from outputs.admin import BackgroundResultsExportMixin
 
@@ -68,7 +69,7 @@ class GridEventInline(ReadOnlyInline):
 class GridAdmin(GuardedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Grids are written by the jury on their screens only: administrators follow them here, read-only."""
 
-    list_display = ["exam", "exam__session", "status", "revision", "submitted_at", "signed_at"]
+    list_display = ["exam", "session", "status", "revision", "submitted_at", "signed_at"]
     list_filter = ["status", ("exam__session", SessionFilter), "exam__session__certification__code"]
     list_select_related = ["exam__candidate", "exam__bloc", "exam__session__certification"]
     search_fields = ["exam__candidate__last_name", "exam__candidate__first_name"]
@@ -76,6 +77,10 @@ class GridAdmin(GuardedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     fields = ["exam", "status", "revision", "submitted_at", "signed_at", "digest", "updated_at"]
     readonly_fields = fields
     inlines = [SignatureInline, GridEventInline]
+
+    @admin.display(description=_("session"), ordering="exam__session")
+    def session(self, grid):
+        return grid.exam.session
 
 
 class DeliberationForm(forms.ModelForm):
@@ -85,7 +90,7 @@ class DeliberationForm(forms.ModelForm):
         if president is not None and members is not None and president not in members:
             self.add_error(
                 "members",
-                _("Le ou la président(e) de la délibération (%(name)s) doit être parmi les membres présents.")
+                _("Le président de la délibération (%(name)s) doit être parmi les membres présents.")
                 % {"name": president.get_full_name() or president.get_username()},
             )
         return cleaned_data
@@ -96,7 +101,7 @@ class DeliberationMemberFormSet(forms.BaseInlineFormSet):
         return _("Un membre n'est inscrit qu'une fois : corrigez les noms en double.")
 
 
-class DeliberationMemberInline(admin.TabularInline):
+class DeliberationMemberInline(LabelledCellsInline, admin.TabularInline):
     """The members present, each with their college and the organisation they represent: the composition
     the rules check before the signature and the minutes print by college. Frozen once signed."""
 
@@ -244,10 +249,19 @@ class BlocDecisionAdmin(GuardedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin)
     """The national joint jury's decisions on blocs, read-only: where an administrator finds the signed
     decision a candidate appeals, and records the appeal."""
 
-    list_display = ["file__candidate", "bloc", "file__deliberation", "decision", "appeal_link"]
+    list_display = ["candidate", "bloc", "deliberation", "decision", "appeal_link"]
     list_filter = ["decision", "file__deliberation__status", "bloc__code"]
     list_select_related = ["file__candidate", "file__deliberation", "bloc", "appeal"]
     search_fields = ["file__candidate__last_name", "file__candidate__first_name", "bloc__code"]
+
+    @admin.display(description=_("candidat"), ordering="file__candidate")
+    def candidate(self, decision):
+        return decision.file.candidate
+
+    @admin.display(description=_("délibération"), ordering="file__deliberation")
+    def deliberation(self, decision):
+        return decision.file.deliberation
+
     fields = [
         "file",
         "bloc",

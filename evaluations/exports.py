@@ -166,4 +166,4 @@ def minutes_pdf(deliberation) -> bytes:
         "files": files,
         "totals": selectors.deliberation_totals(deliberation),
     }
-    return html_to_pdf(render_to_string("evaluations/national/minutes_pdf.html", context))
+    return html_to_pdf(render_to_string("evaluations/national/minutes_pdf.html", context), tagged=True)

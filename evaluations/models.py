@@ -96,7 +96,7 @@ class Grid(FrozenModel):
 
 @audited
 class BlocAssessment(FrozenModel):
-    grid = models.ForeignKey(Grid, on_delete=models.CASCADE, related_name="bloc_assessments")
+    grid = models.ForeignKey(Grid, on_delete=models.CASCADE, related_name="bloc_assessments", verbose_name=_("grille"))
     bloc = models.ForeignKey(Bloc, on_delete=models.PROTECT, related_name="+", verbose_name=_("bloc"))
     verdict = models.CharField(_("avis du jury"), max_length=15, choices=Opinion.choices, blank=True)
     opinion = models.TextField(_("commentaire du jury"), blank=True)
@@ -118,7 +118,9 @@ class BlocAssessment(FrozenModel):
 
 @audited
 class CompetenceAssessment(FrozenModel):
-    grid = models.ForeignKey(Grid, on_delete=models.CASCADE, related_name="competence_assessments")
+    grid = models.ForeignKey(
+        Grid, on_delete=models.CASCADE, related_name="competence_assessments", verbose_name=_("grille")
+    )
     competence = models.ForeignKey(Competence, on_delete=models.PROTECT, related_name="+", verbose_name=_("compétence"))
     comment = models.TextField(_("commentaire"), blank=True)
     presented = models.BooleanField(_("couverte par la présentation orale"), default=False)
@@ -140,7 +142,7 @@ class CompetenceAssessment(FrozenModel):
 
 @audited
 class CriterionMark(FrozenModel):
-    grid = models.ForeignKey(Grid, on_delete=models.CASCADE, related_name="marks")
+    grid = models.ForeignKey(Grid, on_delete=models.CASCADE, related_name="marks", verbose_name=_("grille"))
     criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+", verbose_name=_("critère"))
     validated = models.BooleanField(_("validé"), null=True, blank=True)
 
@@ -160,9 +162,11 @@ class CriterionMark(FrozenModel):
 
 @audited
 class Signature(FrozenModel):
-    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="signatures")
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("grille"))
     member = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("membre"))
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("par")
+    )
     signed_at = models.DateTimeField(_("signée le"))
     digest = models.CharField(_("empreinte du contenu signé"), max_length=64)
 
@@ -191,10 +195,12 @@ class GridAction(models.TextChoices):
 class GridEvent(FrozenModel):
     """Who did what to a grid, when, and the state it left: the trail, and the base of merges."""
 
-    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="events")
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="events", verbose_name=_("grille"))
     action = models.CharField(_("action"), max_length=10, choices=GridAction.choices)
     revision = models.PositiveIntegerField(_("révision"))
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("par")
+    )
     at = models.DateTimeField(_("le"), auto_now_add=True)
     state = models.JSONField(_("contenu"))
 
@@ -253,14 +259,14 @@ class Deliberation(FrozenModel):
         verbose_name=_("comptes des membres présents"),
         help_text=_(
             "Les membres du jury paritaire national qui siègent : eux seuls accèdent à la délibération. "
-            "Le ou la président(e) en fait partie."
+            "Le président en fait partie."
         ),
     )
     president = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="presided_deliberations",
-        verbose_name=_("président(e) de la délibération"),
+        verbose_name=_("président de la délibération"),
         help_text=_("Le membre du jury paritaire national qui signe la délibération."),
     )
     sessions = models.ManyToManyField(
@@ -335,7 +341,9 @@ class DeliberationMember(FrozenModel):
     path (the PostgreSQL trigger refuses inserts, changes and deletes; the model layer refuses them on
     every database, a new member included): the signed minutes print the composition that was signed."""
 
-    deliberation = models.ForeignKey(Deliberation, on_delete=models.CASCADE, related_name="jury_members")
+    deliberation = models.ForeignKey(
+        Deliberation, on_delete=models.CASCADE, related_name="jury_members", verbose_name=_("délibération")
+    )
     name = models.CharField(_("nom"), max_length=150, validators=[validate_single_line])
     college = models.CharField(_("collège"), max_length=10, choices=College.choices)
     organisation = models.CharField(
@@ -381,7 +389,9 @@ class FileOutcome(models.TextChoices):
 class CandidateFile(FrozenModel):
     """A candidate's file before a deliberation; its outcome follows the bloc decisions, by the rules."""
 
-    deliberation = models.ForeignKey(Deliberation, on_delete=models.PROTECT, related_name="files")
+    deliberation = models.ForeignKey(
+        Deliberation, on_delete=models.PROTECT, related_name="files", verbose_name=_("délibération")
+    )
     candidate = models.ForeignKey(
         "candidates.Candidate", on_delete=models.PROTECT, related_name="files", verbose_name=_("candidat")
     )
@@ -444,7 +454,7 @@ class BlocDecision(FrozenModel):
     opinion, and the jury cannot validate what nobody evaluated (issue 16). Each bloc of an exam is decided
     once, ever."""
 
-    file = models.ForeignKey(CandidateFile, on_delete=models.CASCADE, related_name="blocs")
+    file = models.ForeignKey(CandidateFile, on_delete=models.CASCADE, related_name="blocs", verbose_name=_("dossier"))
     bloc = models.ForeignKey(Bloc, on_delete=models.PROTECT, related_name="+", verbose_name=_("bloc"))
     exam = models.ForeignKey(Exam, on_delete=models.PROTECT, related_name="decisions", verbose_name=_("épreuve"))
     grid = models.ForeignKey(
@@ -464,7 +474,12 @@ class BlocDecision(FrozenModel):
     justification = models.TextField(_("justification de la décision"), blank=True)
     recommendations = models.TextField(_("préconisations"), blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("décidé par"),
     )
     decided_at = models.DateTimeField(_("décidé le"), null=True, blank=True)
     on_appeal = models.OneToOneField(
@@ -581,7 +596,7 @@ def appeal_document_path(document, filename):
 class AppealDocument(FrozenModel):
     """A document sent with an appeal (letter, evidence): PDF or image, behind permissions like every file."""
 
-    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="documents")
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="documents", verbose_name=_("recours"))
     file = models.FileField(_("document"), upload_to=appeal_document_path)
     name = models.CharField(_("nom du fichier reçu"), max_length=200)
     size = models.PositiveIntegerField(_("taille (octets)"))
@@ -628,11 +643,13 @@ class Tally(models.Model):
 class CriterionTally(Tally):
     """The marks of signed grids for one criterion, and how many are « validé »."""
 
-    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+")
-    marks = models.PositiveIntegerField(default=0)
-    validated = models.PositiveIntegerField(default=0)
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+", verbose_name=_("critère"))
+    marks = models.PositiveIntegerField(_("notes"), default=0)
+    validated = models.PositiveIntegerField(_("validées"), default=0)
 
     class Meta:
+        verbose_name = _("décompte par critère")
+        verbose_name_plural = _("décomptes par critère")
         constraints = [
             models.UniqueConstraint(
                 fields=["criterion", "certification", "branch", "route"], name="criterion_tally_unique"
@@ -646,11 +663,13 @@ class CriterionTally(Tally):
 class CompetenceTally(Tally):
     """The signed grids assessing one competence, and in how many it was acquired (by the rule)."""
 
-    competence = models.ForeignKey(Competence, on_delete=models.PROTECT, related_name="+")
-    grids = models.PositiveIntegerField(default=0)
-    acquired = models.PositiveIntegerField(default=0)
+    competence = models.ForeignKey(Competence, on_delete=models.PROTECT, related_name="+", verbose_name=_("compétence"))
+    grids = models.PositiveIntegerField(_("grilles"), default=0)
+    acquired = models.PositiveIntegerField(_("acquises"), default=0)
 
     class Meta:
+        verbose_name = _("décompte par compétence")
+        verbose_name_plural = _("décomptes par compétence")
         constraints = [
             models.UniqueConstraint(
                 fields=["competence", "certification", "branch", "route"], name="competence_tally_unique"
@@ -664,12 +683,16 @@ class CompetenceTally(Tally):
 class BlocTally(Tally):
     """The decisions of one signed deliberation on one bloc, and how many validated it."""
 
-    deliberation = models.ForeignKey(Deliberation, on_delete=models.PROTECT, related_name="+")
-    bloc = models.ForeignKey(Bloc, on_delete=models.PROTECT, related_name="+")
-    decisions = models.PositiveIntegerField()
-    validated = models.PositiveIntegerField()
+    deliberation = models.ForeignKey(
+        Deliberation, on_delete=models.PROTECT, related_name="+", verbose_name=_("délibération")
+    )
+    bloc = models.ForeignKey(Bloc, on_delete=models.PROTECT, related_name="+", verbose_name=_("bloc"))
+    decisions = models.PositiveIntegerField(_("décisions"))
+    validated = models.PositiveIntegerField(_("validées"))
 
     class Meta:
+        verbose_name = _("décompte par bloc")
+        verbose_name_plural = _("décomptes par bloc")
         constraints = [
             models.UniqueConstraint(
                 fields=["deliberation", "bloc", "certification", "branch", "route"], name="bloc_tally_unique"

@@ -5,11 +5,14 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import JSONField, OuterRef, Q, Subquery
+from django.db.models.functions import JSONObject
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from candidates.models import Branch, CertificationSession, Exam, Route
@@ -82,17 +85,46 @@ def add_files(request, deliberation):
     except services.DeliberationError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, _("%(count)s dossier(s) ajouté(s) à la délibération.") % {"count": added})
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s dossier ajouté à la délibération.", "%(count)s dossiers ajoutés à la délibération.", added
+            )
+            % {"count": added},
+        )
     return redirect("evaluations:deliberation", pk=deliberation.pk)
+
+
+def _in_deliberation_order(*, before):
+    """The file just before (or after) a file in its deliberation, in the order of the deliberation
+    page (name, first name, id), as a subquery: its id and its candidate's name, read in the file's own query."""
+    last, first, pk = OuterRef("candidate__last_name"), OuterRef("candidate__first_name"), OuterRef("pk")
+    lookup = "lt" if before else "gt"
+    neighbours = CandidateFile.objects.filter(deliberation=OuterRef("deliberation")).filter(
+        Q(**{f"candidate__last_name__{lookup}": last})
+        | Q(candidate__last_name=last, **{f"candidate__first_name__{lookup}": first})
+        | Q(candidate__last_name=last, candidate__first_name=first, **{f"pk__{lookup}": pk})
+    )
+    order = ("candidate__last_name", "candidate__first_name", "pk")
+    neighbours = neighbours.order_by(*(f"-{field}" for field in order) if before else order)
+    summary = JSONObject(pk="pk", first_name="candidate__first_name", last_name="candidate__last_name")
+    return Subquery(neighbours.values_list(summary)[:1], output_field=JSONField())
 
 
 @national_jury_required
 def candidate_file(request, deliberation, file_pk):
+    """One file of the deliberation, its decisions to take, and the way to the files before and after it. A
+    decision refused (no choice, no justification for an override) shows the page again with the error and what
+    the member chose and typed (400)."""
     file = get_object_or_404(
-        CandidateFile.objects.select_related("certification__version", "candidate__organisation"),
+        CandidateFile.objects.select_related("certification__version", "candidate__organisation").annotate(
+            previous_file=_in_deliberation_order(before=True),
+            next_file=_in_deliberation_order(before=False),
+        ),
         pk=file_pk,
         deliberation=deliberation,
     )
+    refused = None
     if request.method == "POST":
         decision_id = request.POST.get("decision", "")
         if not (decision_id.isascii() and decision_id.isdigit()):
@@ -110,19 +142,24 @@ def candidate_file(request, deliberation, file_pk):
                 )
             except services.DeliberationError as error:
                 messages.error(request, str(error))
+                form.add_error(None, str(error))
+                refused = form
             else:
                 messages.success(
                     request,
                     _("Décision enregistrée pour le bloc %(bloc)s.") % {"bloc": decision.bloc.code},
                 )
+                return redirect("evaluations:candidate_file", pk=deliberation.pk, file_pk=file.pk)
         else:
             messages.error(request, _("Choisissez une décision pour le bloc."))
-        return redirect("evaluations:candidate_file", pk=deliberation.pk, file_pk=file.pk)
+            refused = form
     page = selectors.file_page(file)
     forms = [
         (
             decision,
-            BlocDecisionForm(
+            refused
+            if refused is not None and refused.prefix == f"decision-{decision.pk}"
+            else BlocDecisionForm(
                 prefix=f"decision-{decision.pk}",
                 initial={
                     "ruling": decision.decision,
@@ -143,6 +180,8 @@ def candidate_file(request, deliberation, file_pk):
             "deliberation": deliberation,
             "page": page,
             "forms": forms,
+            "previous_file": file.previous_file,
+            "next_file": file.next_file,
             # The other deliberations an appeal links this file to, that this member sits on (else no link).
             "sits_on": set(
                 Deliberation.objects.for_member(request.user).filter(pk__in=linked).values_list("pk", flat=True)
@@ -150,6 +189,7 @@ def candidate_file(request, deliberation, file_pk):
             if linked
             else set(),
         },
+        status=400 if refused is not None else 200,
     )
 
 

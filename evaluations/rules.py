@@ -109,7 +109,7 @@ def _competence_reason(outcome, validated, total, required, unmarked, language):
     counts = ngettext(
         "%(validated)s critère validé sur %(total)s, %(required)s requis",
         "%(validated)s critères validés sur %(total)s, %(required)s requis",
-        validated if validated > 1 else 1,
+        validated,
     ) % {"validated": validated, "total": total, "required": required}
     verdict = {
         Outcome.ACQUIRED: _("acquise"),
@@ -142,7 +142,7 @@ def _bloc_reason(outcome, validated, total, required, unmarked, language):
     counts = ngettext(
         "%(validated)s compétence acquise sur %(total)s, %(required)s requises",
         "%(validated)s compétences acquises sur %(total)s, %(required)s requises",
-        validated if validated > 1 else 1,
+        validated,
     ) % {"validated": validated, "total": total, "required": required}
     verdict = {
         Outcome.ACQUIRED: _("bloc validé"),
@@ -198,7 +198,7 @@ def decide_cqp(
         ngettext(
             "%(count)s bloc acquis sur %(total)s",
             "%(count)s blocs acquis sur %(total)s",
-            len(acquired) if len(acquired) > 1 else 1,
+            len(acquired),
         )
         % {"count": len(acquired), "total": len(certification_blocs)}
     ]
@@ -241,9 +241,10 @@ def oral_presentation_problems(
     if covered < minimum_covered:
         problems.append(
             ngettext(
-                "%(bloc)s : la présentation orale doit couvrir au moins %(minimum)s compétence (%(covered)s cochée).",
+                "%(bloc)s : la présentation orale doit couvrir au moins %(minimum)s compétence "
+                "(cochées : %(covered)s).",
                 "%(bloc)s : la présentation orale doit couvrir au moins %(minimum)s compétences "
-                "(%(covered)s cochée(s)).",
+                "(cochées : %(covered)s).",
                 minimum_covered,
             )
             % {"bloc": bloc_code, "minimum": minimum_covered, "covered": covered}

@@ -487,7 +487,7 @@ def sign_deliberation(deliberation, user, password) -> Deliberation:
     each validated bloc acquired for good (one CCP each), the CQP awarded when the rules say so."""
     deliberation = _locked_deliberation(deliberation, user)
     if user.pk != deliberation.president_id:
-        raise DeliberationError(_("Seul(e) le ou la président(e) de la délibération la signe."))
+        raise DeliberationError(_("Seul le président de la délibération la signe."))
     if not rules.may_sign_deliberation(deliberation.held_on, timezone.localdate()):
         raise DeliberationError(signable_from_message(deliberation))
     _refuse_incomplete_jury(deliberation)

@@ -89,6 +89,11 @@ class BlocRow:
     opinion: object
     recommendations: object
 
+    @property
+    def texts(self):
+        """The bloc's two free texts, folded alike on the grid."""
+        return [self.opinion, self.recommendations]
+
 
 def _rows(form, page, state):
     """The grid as the template walks it: blocs, competences, criteria, with fields and decisions."""
@@ -219,12 +224,14 @@ def preview(request, exam):
     state = form.state()
     decisions = grids.decide(layout, state)
     outcomes = {}
-    for key, decision in [
-        *((f"competence-{pk}", d) for pk, d in decisions.competences.items()),
-        *((f"bloc-{pk}", d) for pk, d in decisions.blocs.items()),
+    for kind, key, decision in [
+        *(("competence", f"competence-{pk}", d) for pk, d in decisions.competences.items()),
+        *(("bloc", f"bloc-{pk}", d) for pk, d in decisions.blocs.items()),
     ]:
         outcomes[key] = {
             "html": render_to_string("evaluations/_outcome.html", {"decision": decision}),
+            # The same outcome in a word, for the grid's sticky summary.
+            "short": render_to_string("evaluations/_outcome.html", {"decision": decision, "short": kind}),
             "outcome": decision.outcome.value,
         }
     problems = grids.submission_problems(layout, state)

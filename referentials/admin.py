@@ -6,6 +6,7 @@ from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from cqp_site.admin_a11y import LabelledCellsInline
 from cqp_site.downloads import attachment
 
 from .loader import export_referential
@@ -96,7 +97,7 @@ class FrozenWhenInUse:
         return super().has_add_permission(request)
 
 
-class CriterionInline(FrozenWhenInUse, nested_admin.NestedTabularInline):
+class CriterionInline(LabelledCellsInline, FrozenWhenInUse, nested_admin.NestedTabularInline):
     model = Criterion
     extra = 0
     fields = ["order", "text"]
@@ -228,7 +229,7 @@ class CompetenceAdmin(FrozenWhenInUse, nested_admin.NestedModelAdmin):
         return competence.criterion_total
 
 
-class CertificationBlocInline(FrozenWhenInUse, admin.TabularInline):
+class CertificationBlocInline(LabelledCellsInline, FrozenWhenInUse, admin.TabularInline):
     model = CertificationBloc
     extra = 0
     fields = ["order", "bloc"]

@@ -73,12 +73,17 @@ TABLE = {
     "login": ("GET", {}, (200, "home", "home", "home", "home", "home", "home", "home", "home")),
     "health": ("GET", {}, (200, 200, 200, 200, 200, 200, 200, 200, 200)),
     "alive": ("GET", {}, (200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    "accessibility": ("GET", {}, (200,) * 9),  # the accessibility statement, linked from every page
     "login_code": (
         "GET",
         {},
         (LOGIN, "home", "home", "home", "home", "home", "home", "home", "home"),
     ),  # no second factor on these accounts
     "logout": ("GET", {}, (405, 405, 405, 405, 405, 405, 405, 405, 405)),
+    # The help (issue 19): the users' guides and their screenshots, public (they show demo data only).
+    "help": ("GET", {}, (200,) * 9),
+    "help_guide": ("GET", {"slug": "guide"}, (200,) * 9),
+    "help_image": ("GET", {"name": "guide_image"}, (200,) * 9),
     "evaluations:jury_home": ("GET", {}, (LOGIN, 200, 200, 403, 403, 403, 403, 403, 403)),
     "evaluations:grid": ("GET", {"pk": "exam"}, (LOGIN, 200, 404, 403, 403, 403, 403, 403, 403)),
     "evaluations:preview": (
@@ -264,6 +269,8 @@ ADMIN_PAGES_WITHOUT_ROW = {
 
 # A link to choose a password that no longer works (tests/test_accounts_mail.py follows a working one).
 RESET_LINK = {"reset_uid": "MQ", "reset_token": "cw5zqa-0123456789abcdef0123456789abcdef"}
+# A guide and one of its screenshots (docs/guides/).
+HELP = {"guide": "jury", "guide_image": "jury-grille"}
 
 # The admin: Ucanss administrators only; jury members are sent to its login as anonymous visitors are.
 # Accounts, login attempts and the task queue are the superuser's.
@@ -377,6 +384,7 @@ def world(demo_exams, signing_certificate):
         output=output.pk,
         message_kind="results",
         **RESET_LINK,
+        **HELP,
     )
 
 

@@ -79,9 +79,12 @@ def test_every_frozen_and_audit_table_refuses_truncate(as_application):
 
 
 def test_the_truncate_trigger_holds_even_if_the_privilege_is_granted_by_mistake(as_application):
-    # With the trail of re-issues and revocations and the register deposits that refer to them (a table referred
-    # to is truncated with the tables referring to it, or not at all).
-    tables = "certificates_certificate, certificates_certificateevent, certificates_registerdeposit_certificates"
+    # With the trail of re-issues and revocations, the renewals and the register deposits that refer to them (a
+    # table referred to is truncated with the tables referring to it, or not at all).
+    tables = (
+        "certificates_certificate, certificates_certificateevent, certificates_certificaterenewal, "
+        "certificates_registerdeposit_certificates"
+    )
     with connection.cursor() as cursor:
         cursor.execute(f"GRANT TRUNCATE ON {tables} TO {ROLE}")
     try:

@@ -444,7 +444,7 @@ def test_a_signed_deliberation_is_issued_by_the_worker(site, visit):
     expect(page.get_by_text("Tous les dossiers des sessions ont leurs grilles signées.")).to_be_visible()
     expect(page.locator("#files tbody tr")).to_have_count(2)
     page.get_by_role("button", name="Ajouter les dossiers prêts").click()
-    expect(page.get_by_role("status")).to_have_text("0 dossier(s) ajouté(s) à la délibération.")
+    expect(page.get_by_role("status")).to_have_text("0 dossier ajouté à la délibération.")
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Signer la délibération").click()
     expect(page.get_by_role("status")).to_have_text(

@@ -263,7 +263,7 @@ def test_purge_deletes_login_records_older_than_thirty_days_and_keeps_the_others
     output = io.StringIO()
     call_command(purge_login_attempts.Command(), stdout=output)
     assert output.getvalue() == (
-        "Plus de 30 jours : 1 tentative(s) échouée(s), 1 connexion(s), 1 échec(s) journalisé(s) effacés.\n"
+        "Plus de 30 jours, effacés : tentatives échouées : 1, connexions : 1, échecs journalisés : 1.\n"
     )
     for model in (AccessAttempt, AccessLog, AccessFailureLog):
         assert list(model.objects.values_list("username", flat=True)) == ["recent"]

@@ -110,7 +110,7 @@ def test_the_president_must_be_among_the_members(client, demo_exams, other_membe
     refused = client.post(add, data)
     assert refused.status_code == 200
     assert (
-        "Le ou la président(e) de la délibération (Jean Paritaire) doit être parmi les membres présents."
+        "Le président de la délibération (Jean Paritaire) doit être parmi les membres présents."
         in refused.content.decode()
     )
     assert not Deliberation.objects.exists()

@@ -29,7 +29,7 @@ from evaluations.models import BlocDecision, CandidateFile
 from outputs.services import request_output
 from tests.evaluations.conftest import exam_of
 from tests.evaluations.test_deliberations import SPRING, deliberation_for, run_exam, user
-from tests.test_access import ACCOUNTS, LOGIN, RESET_LINK, ROLES, TABLE, candidate_space, record_appeal
+from tests.test_access import ACCOUNTS, HELP, LOGIN, RESET_LINK, ROLES, TABLE, candidate_space, record_appeal
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +87,7 @@ def world(demo_exams, signing_certificate, admin_as_started):
             "minutes", user=user("jpn"), title="Procès-verbal", parameters={"deliberation": deliberation.pk}
         ).pk,
         **RESET_LINK,
+        **HELP,
     )
 
 

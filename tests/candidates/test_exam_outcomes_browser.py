@@ -37,12 +37,13 @@ def test_the_president_declares_the_candidate_absent_on_the_grid_page(open_brows
     page.goto(reverse("evaluations:grid", kwargs={"pk": exam.pk}))
     card = page.locator("#absence")
     expect(card).to_contain_text("Le candidat ne s'est pas présenté ?")
+    card.locator("summary").click()  # folded on the grid until the president opens it
     photograph(page, "grille-bouton-absent")
     button = page.get_by_role("button", name="Déclarer le candidat absent")
     button.click()  # the box unticked: the browser asks for it, nothing is sent
     expect(page.locator("#id_confirm_absence")).to_have_js_property("validity.valid", False)
     assert Exam.objects.get(pk=exam.pk).status == ExamStatus.SCHEDULED
-    page.get_by_label("Je confirme, en tant que président·e du jury, que le candidat est absent").check()
+    page.get_by_label("Je confirme, au titre de la présidence du jury, que le candidat est absent").check()
     button.click()
     expect(page.locator(".alert-success")).to_contain_text("Absence du candidat enregistrée")
     outcome = page.locator("#exam-outcome")

@@ -54,14 +54,14 @@ def test_the_jury_is_two_different_people(world):
 
 def test_the_president_must_be_a_president(world):
     other_rep = RepresentativeFactory(organisation=world.lyon, first_name="Zoé", last_name="Autre")
-    assert "Zoé Autre n'est pas habilité(e) à présider un jury (Ucanss ou son délégataire)." in problems(
+    assert "Zoé Autre n'a pas qualité pour présider un jury (Ucanss ou son délégataire)." in problems(
         exam(world, president=other_rep)
     )
 
 
 def test_the_representative_must_be_a_business_representative(world):
     plain = PersonFactory(organisation=world.lyon, first_name="Jean", last_name="Simple")
-    assert "Jean Simple n'est pas représentant(e) métier." in problems(exam(world, representative=plain))
+    assert "Jean Simple n'a pas le rôle de représentant métier." in problems(exam(world, representative=plain))
 
 
 def test_the_representative_is_from_the_candidates_branch(world):
@@ -104,7 +104,7 @@ def test_both_members_are_trained_before_the_exam(world):
     world.representative.save()
     assert problems(exam(world)) == [
         "Paul Président n'a pas suivi la formation aux modalités d'évaluation.",
-        "Rémi Représentant doit être formé(e) aux modalités d'évaluation avant l'épreuve du 10/06/2025.",
+        "Rémi Représentant doit avoir suivi la formation aux modalités d'évaluation avant l'épreuve du 10/06/2025.",
     ]
 
 

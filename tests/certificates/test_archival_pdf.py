@@ -1,6 +1,6 @@
 """Issue 18: a certificate is kept for a career. Its PDF, as issued (signed) and stored, reads back as PDF/A-3b,
 tagged, with its fonts embedded and its title, author and language set; the signature, an incremental update
-made afterwards, keeps all of it. The grids' and minutes' PDFs are not archival and stay as they were."""
+made afterwards, keeps all of it. The grids' and minutes' PDFs are not archival, but tagged too (issue 19)."""
 
 import io
 import re
@@ -94,7 +94,8 @@ def archival_facts(data):
             # PDF/A-3, 6.8: an embedded file says how it relates to the document, and the catalog lists it.
             "embedded files related": all(
                 "/AFRelationship" in spec and "/Subtype" in spec.EF.F and spec.objgen in catalogued for spec in embedded
-            ),
+            )
+            and len(root.get("/AF", [])) == len(catalogued) == len(embedded),
         }
 
 
@@ -149,7 +150,8 @@ def test_the_signature_keeps_the_pdf_archival(issued):
 
 
 def test_grids_and_minutes_stay_plain_working_documents(spring, client):
-    """A grid and the minutes are not archival: no PDF/A identification, no output intent, no tags."""
+    """A grid and the minutes are not archival (no PDF/A identification, no output intent) but tagged, for
+    screen readers (issue 19)."""
     client.login(username="jury.maladie", password=PASSWORD)
     grid = client.get(reverse("evaluations:grid_pdf", kwargs={"pk": exam_of("Martin", "GRU").pk}))
     assert grid["Content-Type"] == "application/pdf"
@@ -157,5 +159,5 @@ def test_grids_and_minutes_stay_plain_working_documents(spring, client):
         with pikepdf.open(io.BytesIO(data)) as pdf:
             xmp = pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False)
             assert xmp.get("pdfaid:part") is None
-            assert "/StructTreeRoot" not in pdf.Root and "/OutputIntents" not in pdf.Root
-        assert re.search(r"^Tagged:\s+no$", poppler("pdfinfo", data), re.MULTILINE)
+            assert "/StructTreeRoot" in pdf.Root and "/OutputIntents" not in pdf.Root
+        assert re.search(r"^Tagged:\s+yes$", poppler("pdfinfo", data), re.MULTILINE)

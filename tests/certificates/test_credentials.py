@@ -252,7 +252,7 @@ def test_a_credential_says_nothing_personal_but_the_name_printed(issued):
     personal = [
         candidate.birth_date.isoformat(),
         candidate.birth_date.strftime("%d/%m/%Y"),
-        "né(e)",
+        "née le",
         candidate.email,
         candidate.organisation.name,  # her employer (her job title is the CQP's name: not telling)
     ]

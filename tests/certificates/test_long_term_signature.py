@@ -236,12 +236,12 @@ def test_renewing_writes_a_successor_beside_the_original_and_changes_no_row(spri
 
     # The TSA's certificate lasts ten years: nothing to renew within a year.
     out, _ = renew()
-    assert out.startswith("0 certificat(s) renouvelé(s), 1 à jour, 0 en échec (horodatages expirant avant le ")
+    assert out.startswith("Certificats renouvelés : 0 ; à jour : 1 ; en échec : 0 (horodatages expirant avant le ")
 
     out, _ = renew("--within-days", "4000")
     name = renewal_name(certificate, timezone.localdate())
     assert f"{certificate.number} : horodatage valable jusqu'au {tsa_until}, renouvelé dans {name}\n" in out
-    assert "1 certificat(s) renouvelé(s), 0 à jour, 0 en échec" in out
+    assert "Certificats renouvelés : 1 ; à jour : 0 ; en échec : 0" in out
     renewed = stored(name)
     assert renewed.startswith(original) and len(renewed) > len(original)  # incremental updates only
     assert Certificate.objects.filter(pk=certificate.pk).values_list("pdf", "sha256").get() == row
@@ -264,7 +264,7 @@ def test_renewing_writes_a_successor_beside_the_original_and_changes_no_row(spri
 
     # Renewed today already: the next run starts from the renewal, and leaves it.
     out, _ = renew("--within-days", "4000")
-    assert "0 certificat(s) renouvelé(s), 1 à jour, 0 en échec" in out
+    assert "Certificats renouvelés : 0 ; à jour : 1 ; en échec : 0" in out
     assert stored(name) == renewed and certificate.renewals.count() == 1
 
 

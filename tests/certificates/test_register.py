@@ -149,7 +149,7 @@ def test_an_incomplete_civil_identity_is_named_and_no_file_is_given(gestionnaire
     response = run_action(gestionnaire, action, issued, follow=True)
     assert response["Content-Type"].startswith("text/html")
     assert (
-        "Le registre ne peut pas être produit : l&#x27;état civil de 1 titulaire(s) est incomplet "
+        "Le registre ne peut pas être produit : l&#x27;état civil de 1 titulaire est incomplet "
         "(Léa Martin : sexe, code INSEE du lieu de naissance manquant)." in response.content.decode()
     )
 

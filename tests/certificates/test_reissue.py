@@ -248,7 +248,6 @@ def test_the_check_reports_a_certificate_replaced_by_nothing(issued, django_capt
     (warning,) = checks.check_dates(None, databases=["default"])
     assert (warning.id, warning.msg) == (
         "certificates.W008",
-        "1 réédition(s) incohérente(s) (le certificat remplacé et son remplaçant ne se correspondent pas) : "
-        f"{mdr.number}.",
+        f"1 réédition incohérente (le certificat remplacé et son remplaçant ne se correspondent pas) : {mdr.number}.",
     )
     assert new.replaces_id == old.pk

@@ -25,7 +25,7 @@ def test_an_appeal_is_recorded_in_the_admin_then_ruled_on_by_a_later_deliberatio
     log_in(page, "gestionnaire")
     page.goto(reverse("admin:evaluations_blocdecision_changelist") + "?q=Fontaine")
     page.get_by_role("link", name="Enregistrer un recours").click()
-    expect(page.get_by_role("heading", name="Ajout de recours")).to_be_visible()
+    expect(page.get_by_role("heading", name="Ajout : recours")).to_be_visible()
     page.get_by_label("Reçu le").fill(timezone.localdate().strftime("%d/%m/%Y"))
     page.get_by_label("Motifs du recours").fill(GROUNDS)
     page.get_by_label("Pièces jointes").set_input_files(

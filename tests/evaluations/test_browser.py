@@ -29,9 +29,9 @@ def screenshot(page, name):
     directory = os.environ.get("SCREENSHOT_DIR")
     if directory:
         Path(directory).mkdir(parents=True, exist_ok=True)
-        # The sticky action bar would stay where the window's bottom was, over the middle of the grid.
+        # The sticky summary would stay where the window's top was, over the middle of the grid.
         page.screenshot(
-            path=str(Path(directory) / f"{name}.png"), full_page=True, style=".grid-actions { position: static; }"
+            path=str(Path(directory) / f"{name}.png"), full_page=True, style=".grid-bar { position: static; }"
         )
 
 
@@ -245,7 +245,7 @@ def test_oral_presentation_needs_two_covered_competences_before_submission(open_
     mark(page, criteria(bloc))
     tick(competences[0], "Couverte par la présentation orale")
     expect(page.locator("#problems")).to_contain_text(
-        "MDR : la présentation orale doit couvrir au moins 2 compétences (1 cochée(s))."
+        "MDR : la présentation orale doit couvrir au moins 2 compétences (cochées : 1)."
     )
     submit(page)
     refusal = page.locator(".alert-danger")

@@ -84,7 +84,7 @@ def test_an_administrator_records_the_members_by_college_and_reads_what_is_missi
     page.get_by_label("Intitulé").fill("Jury paritaire national — session de printemps")
     page.get_by_label("Date de la délibération").fill("15/06/2026")
     page.locator("#id_members_from option", has_text="jpn").dblclick()
-    page.get_by_label("Président(e) de la délibération").select_option(label="jpn")
+    page.get_by_label("Président de la délibération").select_option(label="jpn")
     page.locator("#id_sessions_from option", has_text="session de printemps").first.dblclick()
     rows = page.locator("#jury_members-group tbody tr.form-row:not(.empty-form)")
     expect(rows).to_have_count(4)  # two lines per college, as the default settings ask

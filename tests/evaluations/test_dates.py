@@ -211,11 +211,11 @@ def test_the_issues_case_is_reported_by_the_check_and_left_as_it_is(ready, monke
     assert [(warning.id, warning.msg) for warning in warnings] == [
         (
             "certificates.W002",
-            f"1 délibération(s) signée(s) avant leur date : « {signed.title} » datée du {held}, signée le {today}.",
+            f"1 délibération signée avant sa date : « {signed.title} » datée du {held}, signée le {today}.",
         ),
         (
             "certificates.W006",
-            f"1 certificat(s) révoqué(s) avant leur date de délivrance : {revoked.number} délivré le {held}, "
+            f"1 certificat révoqué avant sa date de délivrance : {revoked.number} délivré le {held}, "
             f"révoqué le {today}.",
         ),
     ]

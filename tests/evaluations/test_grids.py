@@ -55,7 +55,7 @@ def test_an_oral_presentation_covers_two_competences_and_the_exchange_the_rest()
     all_marked = marks(c1=True, c2=True, c3=True, c4=True, c5=True, c6=True)
     state = PRESENTATION.normalise({**all_marked, "presented-1": True, "verdict-11": "favourable"})
     assert grids.submission_problems(PRESENTATION, state) == [
-        "MDR : la présentation orale doit couvrir au moins 2 compétences (1 cochée(s)).",
+        "MDR : la présentation orale doit couvrir au moins 2 compétences (cochées : 1).",
         "MDR : les compétences C2, C3 ne sont ni couvertes par la présentation ni évaluées lors de l'échange.",
     ]
     state.update({"presented-2": True, "discussed-3": True})

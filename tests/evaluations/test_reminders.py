@@ -141,7 +141,7 @@ Votre épreuve du CQP Gestionnaire conseil de la Sécurité sociale approche. Po
 - votre carnet de suivi des compétences, avec les attestations de votre tuteur et de votre manager ;
 - une pièce d'identité.
 
-En cas d'empêchement, prévenez au plus tôt le service qui vous a inscrit(e).
+En cas d'empêchement, prévenez au plus tôt le service qui a fait votre inscription.
 
 L'équipe Certification CQP — Ucanss
 https://certification.example.fr
@@ -151,7 +151,7 @@ https://certification.example.fr
 JURY_REMINDER = """Bonjour Sophie Bernard,
 
 Pour mémoire, vous siégez au jury professionnel de l'épreuve suivante du CQP Gestionnaire conseil de la \
-Sécurité sociale, comme représentant(e) métier :
+Sécurité sociale, comme représentant métier :
 
 - Candidat : Léa Martin
 - Épreuve : bloc GDU « Gestion des droits de l'utilisateur de la Sécurité sociale »
@@ -189,7 +189,7 @@ def test_the_reminders_say_the_paris_time_the_place_and_what_to_bring_in_french(
     )
     assert sophie.text == JURY_REMINDER.format(pk=gdu.pk)
     assert "à la présidence du jury :" in claire.text
-    assert "- Représentant(e) métier : Sophie Bernard" in claire.text.splitlines()
+    assert "- Représentant métier : Sophie Bernard" in claire.text.splitlines()
     # The grid's link is made clickable in the HTML part.
     url = f"https://certification.example.fr/jury/epreuves/{gdu.pk}/"
     assert f'<a href="{url}">{url}</a>' in sophie.html

@@ -144,7 +144,7 @@ def test_the_confirmed_import_runs_in_the_background_and_says_what_it_wrote(clie
     assert Candidate.objects.count() == before  # not in the request
     services.run_output(output.pk)
     page = client.get(response["Location"]).content.decode()
-    assert "Import terminé : 1 candidat(s) ajouté(s), 0 modifié(s), 0 inchangé(s)." in page
+    assert "Import terminé : candidats ajoutés : 1, modifiés : 0, inchangés : 0." in page
     assert Candidate.objects.filter(last_name="Durand").count() == 1
     assert not default_storage.exists(f"django-import-export/{confirm['import_file_name']}")
 

@@ -203,7 +203,7 @@ def test_the_tutor_and_the_manager_attest_and_the_jury_reads_who_when_and_what(c
     ) in grid
     assert grid.count("Carnet de suivi : pas d'attestation du tuteur") == 0
     assert (
-        grid.count("Carnet de suivi : aucune attestation.")
+        grid.count("Carnet : non attesté")
         == Competence.objects.filter(bloc__version__label="2020", bloc__code="GDU").count() - 1
     )
 

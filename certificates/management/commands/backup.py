@@ -2,6 +2,7 @@ from django.core.files.storage import storages
 from django.core.management.base import BaseCommand
 from django.db import connections
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from certificates.management.backups import write_backup
 
@@ -27,6 +28,8 @@ class Command(BaseCommand):
         manifest = write_backup(path, connection=connections["default"], storage=storages["default"])
         count, size = len(manifest["files"]), sum(entry["size"] for entry in manifest["files"])
         self.stdout.write(
-            f"Sauvegarde écrite : {path} (base {manifest['engine']}, {count} fichier{'s' if count > 1 else ''}, "
-            f"{size / 1e6:.1f} Mo)."
+            f"Sauvegarde écrite : {path} (base {manifest['engine']}, "
+            + ngettext("%(count)d fichier", "%(count)d fichiers", count) % {"count": count}
+            + ", "
+            + f"{size / 1e6:.1f} Mo)."
         )

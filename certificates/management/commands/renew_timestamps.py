@@ -99,7 +99,7 @@ class Command(BaseCommand):
             when = "aucun horodatage" if expiry is None else f"horodatage valable jusqu'au {expiry:%d/%m/%Y}"
             self.stdout.write(f"{certificate.number} : {when}, renouvelé dans {name}")
         self.stdout.write(
-            f"{renewed} certificat(s) renouvelé(s), {current} à jour, {len(failed)} en échec "
+            f"Certificats renouvelés : {renewed} ; à jour : {current} ; en échec : {len(failed)} "
             f"(horodatages expirant avant le {timezone.localtime(limit):%d/%m/%Y})."
         )
         if failed:

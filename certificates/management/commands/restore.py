@@ -6,13 +6,22 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from certificates.management.backups import DATABASE, Archive, digest, load_database
 from certificates.models import Certificate
 
 
-def plural(count, word):
-    return f"{count} {word}{'s' if count > 1 else ''}"
+def files_text(count):
+    return ngettext("%(count)d fichier", "%(count)d fichiers", count) % {"count": count}
+
+
+def tables_text(count):
+    return ngettext("%(count)d table", "%(count)d tables", count) % {"count": count}
+
+
+def certificates_text(count):
+    return ngettext("%(count)d certificat", "%(count)d certificats", count) % {"count": count}
 
 
 class Command(BaseCommand):
@@ -38,12 +47,12 @@ class Command(BaseCommand):
                 )
             if present := [entry["name"] for entry in backup.files if storage.exists(entry["name"])]:
                 raise CommandError(
-                    f"Le stockage contient déjà {plural(len(present), 'fichier')} de la sauvegarde "
+                    f"Le stockage contient déjà {files_text(len(present))} de la sauvegarde "
                     f"(dont {present[0]}) : restaurez dans un stockage vide."
                 )
             if tables := connection.introspection.table_names():
                 raise CommandError(
-                    f"La base cible n'est pas vide ({plural(len(tables), 'table')}, dont {tables[0]}) : "
+                    f"La base cible n'est pas vide ({tables_text(len(tables))}, dont {tables[0]}) : "
                     "une sauvegarde ne se restaure que dans une base vide. Créez une base neuve et "
                     "indiquez-la par DATABASE_URL."
                 )
@@ -78,9 +87,7 @@ class Command(BaseCommand):
         created_at = timezone.localtime(manifest["created_at"]).strftime("%d/%m/%Y à %H:%M")
         self.stdout.write(f"Sauvegarde du {created_at} restaurée (base {connection.vendor}).")
         restored = "restaurés" if len(backup.files) > 1 else "restauré"
-        self.stdout.write(
-            f"{plural(certificates.count(), 'certificat')}, {plural(len(backup.files), 'fichier')} {restored}."
-        )
+        self.stdout.write(f"{certificates_text(certificates.count())}, {files_text(len(backup.files))} {restored}.")
         executor = MigrationExecutor(connection)
         if pending := executor.migration_plan(executor.loader.graph.leaf_nodes()):
             self.stdout.write(

@@ -13,6 +13,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         purged = purge_login_records()
         self.stdout.write(
-            f"Plus de {settings.AXES_RETENTION_DAYS} jours : {purged['attempts']} tentative(s) échouée(s), "
-            f"{purged['logins']} connexion(s), {purged['failures']} échec(s) journalisé(s) effacés."
+            f"Plus de {settings.AXES_RETENTION_DAYS} jours, effacés : tentatives échouées : {purged['attempts']}, "
+            f"connexions : {purged['logins']}, échecs journalisés : {purged['failures']}."
         )

@@ -1,6 +1,7 @@
 from axes.utils import reset
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 
 class Command(BaseCommand):
@@ -18,6 +19,10 @@ class Command(BaseCommand):
             raise CommandError(f"Aucun compte ne porte l'identifiant « {username} ».")
         count = reset(username=username)
         self.stdout.write(
-            f"Compte « {username} » débloqué ({count} enregistrement{'s' if count > 1 else ''} "
-            f"de tentatives échouées effacé{'s' if count > 1 else ''})."
+            ngettext(
+                "Compte « %(username)s » débloqué (%(count)d enregistrement de tentatives échouées effacé).",
+                "Compte « %(username)s » débloqué (%(count)d enregistrements de tentatives échouées effacés).",
+                count,
+            )
+            % {"username": username, "count": count}
         )
