@@ -13,11 +13,11 @@ from playwright.sync_api import expect
 
 from candidates import demo
 from cqp_site.guides import IMAGES_DIR
-from evaluations import selectors, services
+from evaluations import services
 from evaluations.models import CandidateFile
 from tests.browser import PHONE, TABLET, log_in, screenshot
 from tests.evaluations.conftest import exam_of
-from tests.evaluations.test_deliberations import SPRING, deliberation_for, run_exam, user
+from tests.evaluations.test_deliberations import SPRING, deliberation_for, graded_state, run_exam, user
 from tests.spaces.test_candidate_space_browser import signed_spring_with_certificates
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -51,7 +51,7 @@ def nav(page):
 
 def test_the_jury_guide(open_browser, today_demo):
     exam = exam_of("Martin", "GRU")
-    full = grid_state(exam)
+    full = graded_state(exam)
     page = open_browser()
     page.goto(reverse("login"))
     page.locator("#id_username").fill("president")
@@ -78,19 +78,6 @@ def test_the_jury_guide(open_browser, today_demo):
     page.get_by_role("button", name="Signer", exact=True).click()
     expect(page.get_by_text("Vous avez signé.")).to_be_visible()
     shot(page, "jury", "signer", at=page.get_by_role("heading", name="Signer la grille"))
-
-
-def grid_state(exam):
-    """Every criterion of the exam validated, a favourable opinion on each bloc (as `run_exam` grades)."""
-    layout = selectors.grid_layout(exam)
-    state = layout.empty_state()
-    for bloc in layout.blocs:
-        for position, competence in enumerate(bloc.competences):
-            state.update({criterion.key: True for criterion in competence.criteria})
-            if bloc.oral_presentation:
-                state[competence.presented_key if position < 2 else competence.discussed_key] = True
-        state[bloc.verdict_key] = "favourable"
-    return state
 
 
 def test_the_national_jury_guide(open_browser, today_demo):

@@ -20,9 +20,9 @@ def user(username):
     return get_user_model().objects.get(username=username)
 
 
-def run_exam(exam, validated=True, verdict="favourable", only=None, recommendations=""):
-    """Grade and sign an exam: every criterion `validated` (or, with `only`, validated in those blocs only),
-    with the professional jury's `recommendations` on each bloc."""
+def graded_state(exam, validated=True, verdict="favourable", only=None, recommendations=""):
+    """A whole grid's marks: every criterion `validated` (or, with `only`, validated in those blocs only), the
+    oral presentation's rules met, with the professional jury's `recommendations` on each bloc."""
     layout = selectors.grid_layout(exam)
     state = layout.empty_state()
     for bloc in layout.blocs:
@@ -33,6 +33,12 @@ def run_exam(exam, validated=True, verdict="favourable", only=None, recommendati
                 state[competence.presented_key if position < 2 else competence.discussed_key] = True
         state[bloc.verdict_key] = verdict if only is None else ("favourable" if ok else "unfavourable")
         state[bloc.recommendations_key] = recommendations
+    return state
+
+
+def run_exam(exam, validated=True, verdict="favourable", only=None, recommendations=""):
+    """Grade (`graded_state`) and sign an exam."""
+    state = graded_state(exam, validated, verdict, only, recommendations)
     services.save_grid(exam, user("president"), state, 0)
     services.submit_grid(exam, user("president"))
     for member in (exam.president, exam.representative):

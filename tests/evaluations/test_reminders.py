@@ -12,7 +12,7 @@ from django.utils import timezone
 from candidates.demo import PASSWORD
 from candidates.models import CertificationSession, Exam, Person
 from certificates.worker import Heartbeat
-from evaluations import selectors, services
+from evaluations import services
 from evaluations.reminders import ReminderCounts, queue_reminders
 from outbox import previews
 from outbox.models import Message, MessageKind, MessageStatus
@@ -20,7 +20,7 @@ from outbox.models import Message, MessageKind, MessageStatus
 from ..candidates.factories import CandidateFactory, ExamFactory
 from ..outbox.test_outbox import inserts_for
 from .conftest import exam_of
-from .test_deliberations import user
+from .test_deliberations import graded_state, user
 
 pytestmark = pytest.mark.django_db
 
@@ -67,15 +67,7 @@ def move(exam, when):
 
 def submit(exam):
     """The president fills in the grid (every criterion validated) and submits it."""
-    layout = selectors.grid_layout(exam)
-    state = layout.empty_state()
-    for bloc in layout.blocs:
-        for position, competence in enumerate(bloc.competences):
-            state.update({criterion.key: True for criterion in competence.criteria})
-            if bloc.oral_presentation:
-                state[competence.presented_key if position < 2 else competence.discussed_key] = True
-        state[bloc.verdict_key] = "favourable"
-    services.save_grid(exam, user("president"), state, 0)
+    services.save_grid(exam, user("president"), graded_state(exam), 0)
     services.submit_grid(exam, user("president"))
 
 
