@@ -98,7 +98,9 @@ def violations_of(page, url, size):
 
 def test_every_page_meets_wcag_21_aa(request, live_server):
     source = axe_source()
-    # The world first: it signs PDFs in pyHanko's own asyncio loop, which Playwright's loop would forbid.
+    # The roles' groups (a transactional test before this one flushed them), then the world, before the browser:
+    # the world signs PDFs in pyHanko's own asyncio loop, which Playwright's loop would forbid.
+    request.getfixturevalue("role_groups")
     objects = request.getfixturevalue("world")
     IssuingRun.objects.create(deliberation_id=objects.deliberation, total=1)  # its progress, under way
     open_browser = request.getfixturevalue("open_browser")

@@ -314,12 +314,12 @@ def screenshot(page, name):
 
 
 def assert_site_styled(page):
-    """Bootstrap (its custom properties) and site.css (the scroll padding of the grid's action bar) apply."""
+    """Bootstrap (its custom properties) and site.css (its code colour, darker than Bootstrap's) apply."""
     styles = page.evaluate(
         """() => [getComputedStyle(document.body).getPropertyValue('--bs-primary').trim(),
-                  getComputedStyle(document.documentElement).scrollPaddingBottom]"""
+                  getComputedStyle(document.documentElement).getPropertyValue('--bs-code-color').trim()]"""
     )
-    assert styles == ["#0d6efd", "160px"], page.url
+    assert styles == ["#0d6efd", "#a0265f"], page.url
 
 
 def assert_admin_styled(page):
