@@ -6,6 +6,7 @@ The files are read from the repository, never from a request: a guide's slug or 
 the files present, and anything else is « not found ».
 """
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,11 +52,13 @@ def read_guide(path):
     return Guide(path.stem, title, " ".join(summary.split()), text)
 
 
+@functools.cache
 def all_guides():
-    """Every guide of docs/guides/, in the help page's order (then by name)."""
+    """Every guide of docs/guides/, in the help page's order (then by name): read once per process, as the
+    templates are (they are the repository's files, changed by a deployment only)."""
     guides = [read_guide(path) for path in GUIDES_DIR.glob("*.md") if path.stem != "README"]
     rank = {slug: index for index, slug in enumerate(ORDER)}
-    return sorted(guides, key=lambda guide: (rank.get(guide.slug, len(ORDER)), guide.slug))
+    return tuple(sorted(guides, key=lambda guide: (rank.get(guide.slug, len(ORDER)), guide.slug)))
 
 
 def guides_for(roles):
