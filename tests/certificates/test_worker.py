@@ -71,6 +71,19 @@ def wait_for(condition, seconds, what):
         time.sleep(0.2)
 
 
+def freeze_while(worker, condition, what, seconds=120):
+    """Stops the worker (SIGSTOP) at a moment the condition holds while it is stopped: seen from
+    outside, a running task may end between the look and the kill; a stopped worker's cannot."""
+    deadline = time.monotonic() + seconds
+    while True:
+        wait_for(condition, max(deadline - time.monotonic(), 0), what)
+        worker.send_signal(signal.SIGSTOP)
+        time.sleep(0.5)  # a commit the worker had already sent lands before the second look
+        if condition():
+            return
+        worker.send_signal(signal.SIGCONT)
+
+
 @pytest.fixture
 def two_hundred(role_groups, demo_exams, signing_certificate, settings):
     """A signed deliberation validating GRU for 200 candidates, queued in the database."""
@@ -117,7 +130,7 @@ def test_a_killed_worker_s_task_is_taken_up_again_by_the_next_worker(two_hundred
         # A batch's certificates are written together at its end: kill once a batch is done and the
         # next one is under way (its task running), so that one is left behind.
         running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
-        wait_for(lambda: produced() >= 30 and running.exists(), 120, "30 certificates and a batch under way")
+        freeze_while(worker, lambda: produced() >= 30 and running.exists(), "30 certificates and a batch under way")
         worker.kill()
         worker.wait(timeout=10)
         assert DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).count() == 1  # left behind
