@@ -19,7 +19,8 @@ SESSION_KEY = "navigation_roles"
 
 JURY, NATIONAL, ADMINISTRATOR, CANDIDATE, COMPANION = "jury", "national", "administrator", "candidate", "companion"
 
-# Each role's pages, in the order of the header: (label, URL name).
+# Each role's pages, in the order of the header: (label, URL name); the first is where the home page sends it,
+# and the roles are in the order the home page tries them.
 ROLE_LINKS = {
     JURY: ((_("Mes épreuves"), "evaluations:jury_home"),),
     NATIONAL: ((_("Délibérations"), "evaluations:deliberation_list"), (_("Statistiques"), "evaluations:statistics")),
@@ -46,6 +47,13 @@ def roles_of(user):
     if is_companion(user):
         roles.append(COMPANION)
     return roles
+
+
+def landing_page(user):
+    """Where the home page sends an account: its first role's first page (read now, not from the session: a role
+    just granted opens at once); None without any role."""
+    roles = roles_of(user)
+    return ROLE_LINKS[roles[0]][0][1] if roles else None
 
 
 def remember_roles(sender, request, user, **kwargs):

@@ -2,7 +2,8 @@
 its juries, and the national joint jury's deliberation on it, open, ready to be held and signed.
 
 The deliberation is dated today, the day the demo is loaded: it can be signed at once (never before its
-date), its blocs are then acquired and its certificates issued on that date."""
+date), its blocs are then acquired and its certificates issued on that date, signed by the demo's signatory,
+in office from that day (a name of the demo, as its people are: the real one is recorded in the admin)."""
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -10,9 +11,12 @@ from django.utils import timezone
 
 from candidates.demo import PASSWORD
 from candidates.models import CertificationSession, Exam
+from certificates.models import Signatory
 
 from . import selectors, services
 from .models import College, Deliberation, DeliberationMember
+
+DEMO_SIGNATORY = {"name": "Dominique Exemple", "title": "Directeur général de l'Ucanss (démonstration)"}
 
 # The demo's national joint jury: two members of each college, the smallest jury the default settings let
 # sign (NATIONAL_JURY_MIN_PER_COLLEGE = 2, parity). Jean Paritaire, its president, is the `jpn` account;
@@ -75,3 +79,5 @@ def load_demo(today=None):
     deliberation.members.add(deliberation.president)
     deliberation.sessions.add(spring)
     services.add_ready_files(deliberation, deliberation.president)
+    if not Signatory.objects.exists():
+        Signatory.objects.create(**DEMO_SIGNATORY, from_date=today)

@@ -17,7 +17,8 @@ from django.views.decorators.http import require_POST
 
 from candidates import services as exam_services
 from candidates.models import Exam
-from candidates.roles import candidate_of, is_companion, is_national_jury_member, is_professional_jury_member
+from candidates.roles import is_professional_jury_member
+from cqp_site import navigation
 from cqp_site.downloads import file_download
 from cqp_site.pdf import pdf_response
 from cqp_site.security import password_reentry
@@ -48,19 +49,12 @@ def jury_member_required(view):
 
 @login_required
 def home(request):
-    """Each role to its own place: jury members to their exams, administrators to the admin, candidates to their
-    space, tutors and managers to the candidates they follow."""
-    if is_professional_jury_member(request.user):
-        return redirect("evaluations:jury_home")
-    if is_national_jury_member(request.user):
-        return redirect("evaluations:deliberation_list")
-    if request.user.is_staff:
-        return redirect("admin:index")
-    if candidate_of(request.user) is not None:
-        return redirect("spaces:candidate_home")
-    if is_companion(request.user):
-        return redirect("spaces:companion_home")
-    raise PermissionDenied(_("Aucun espace n'est ouvert à ce compte pour l'instant."))
+    """Each role to its own place (`navigation.landing_page`): jury members to their exams, administrators to the
+    admin, candidates to their space, tutors and managers to the candidates they follow."""
+    page = navigation.landing_page(request.user)
+    if page is None:
+        raise PermissionDenied(_("Aucun espace n'est ouvert à ce compte pour l'instant."))
+    return redirect(page)
 
 
 @jury_member_required

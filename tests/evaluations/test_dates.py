@@ -20,6 +20,7 @@ from candidates.models import AcquiredBloc
 from certificates import checks
 from certificates import services as certificate_services
 from certificates.models import Certificate
+from certificates.selectors import signatory_on
 from cqp_site.constraints import AddCheckForNewRows
 from evaluations import rules, services
 from evaluations.models import Deliberation, DeliberationStatus
@@ -287,3 +288,6 @@ def test_the_demo_deliberation_is_dated_the_day_it_is_loaded_and_signed_at_once(
     assert acquired.exists() and set(acquired.values_list("acquired_on", flat=True)) == {TODAY}
     assert set(Certificate.objects.values_list("issued_on", flat=True)) == {TODAY}
     assert checks.check_dates(None, databases=["default"]) == []
+    # Its certificates name the demo's signatory, in office from that day: no warning that none would sign.
+    assert signatory_on(TODAY).name == "Dominique Exemple"
+    assert checks.check_signatory(None, databases=["default"]) == []
