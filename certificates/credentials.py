@@ -19,7 +19,7 @@ they are signed once, at issue.
   those describe results the credential then asserts (`AchievementSubject.result`), and a bloc is validated
   with 80 % of its competences, so asserting each competence would say more than the decision did.
 - `alignment`: the RNCP record (France compétences) of the CQP; for a CCP, the bloc's code in its CQP's record
-  once an administrator has entered it (RNCP35729BC01; `selectors.bloc_rncp_code`, as the PDF prints it).
+  once an administrator has entered it (RNCP35729BC01; `CertifiedParts.rncp_code`, as the PDF prints it).
 - `credentialStatus`: a `BitstringStatusListEntry` (W3C Bitstring Status List v1.0), purpose `revocation`,
   index the certificate's id, in the list `status_list.py` publishes.
 
@@ -65,7 +65,7 @@ from django.utils import timezone
 
 from . import signing
 from .models import CertificateKind
-from .selectors import bloc_rncp_code
+from .selectors import parts_for
 
 CONTEXT = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
 SCHEMA = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
@@ -217,8 +217,8 @@ def _services():
     return services
 
 
-def _bloc_line(bloc, certification):
-    code = bloc_rncp_code(bloc, certification)
+def _bloc_line(bloc, parts):
+    code = parts.rncp_code(bloc)
     return f"- {bloc.code} — {bloc.title}" + (f" ({code})" if code else "")
 
 
@@ -239,14 +239,14 @@ def achievement(certificate, parts):
         )
         listed = "Compétences du bloc :\n\n" + "\n".join(f"- {part.code} — {part.text}" for part in parts)
         narrative = f"{CCP_CRITERIA}\n\n{listed}"
-        code = bloc_rncp_code(bloc, certification)  # only a code of this CQP's RNCP record
+        code = parts.rncp_code(bloc)  # the bloc's code in this CQP's RNCP record
         alignment = [rncp_alignment(f"{code} — {bloc.title}", code, number)] if code else []
         achievement_type, human_code = "MicroCredential", bloc.code
     else:
         name = f"CQP {certification.code} — {certification.title}"
         path = f"{version}/{certification.code}"
         description = f"Certificat de qualification professionnelle (CQP) « {certification.title} », {registered}."
-        listed = "Blocs de compétences du CQP :\n\n" + "\n".join(_bloc_line(part, certification) for part in parts)
+        listed = "Blocs de compétences du CQP :\n\n" + "\n".join(_bloc_line(part, parts) for part in parts)
         narrative = f"{CQP_CRITERIA}\n\n{listed}"
         alignment = [rncp_alignment(f"RNCP{number} — {certification.title}", f"RNCP{number}", number)]
         achievement_type, human_code = "Certificate", certification.code
@@ -283,7 +283,7 @@ def status_entry(certificate):
 def credential(certificate, parts=None) -> dict:
     """The certificate as an OpenBadgeCredential, with the JWT claims OB 3.0 asks beside it: the JWT's payload."""
     services = _services()
-    parts = list(services.certified_parts(certificate) if parts is None else parts)
+    parts = parts_for(certificate, parts)
     start = valid_from(certificate)
     return {
         "@context": CONTEXT,

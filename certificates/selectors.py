@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Q
 
-from referentials.models import BLOC_RNCP_CODE, ReferentialVersion
+from referentials.models import CertificationBloc, ReferentialVersion
 
 from .models import CertificateKind, Signatory
 
@@ -40,16 +40,6 @@ def issue_place(signatory):
     return signatory.place if signatory is not None and signatory.place else settings.CERTIFICATE_ISSUE_PLACE
 
 
-def bloc_rncp_code(bloc, certification):
-    """The bloc's code in the RNCP record of `certification`, when an administrator filled it; else "".
-
-    A common bloc (GRU, MDR) is one record for both CQP, but each CQP's RNCP record gives it its own code
-    (RNCP35729BC01 for the GC, another for the COS): a code of another CQP's record is not printed on this
-    CQP's certificate, rather than a code the certificate's CQP does not have."""
-    match = BLOC_RNCP_CODE.fullmatch(bloc.rncp_code or "")
-    return bloc.rncp_code if match and match["number"] == str(certification.rncp_number) else ""
-
-
 @dataclass(frozen=True)
 class CertifiedParts:
     """What the certificates of one bloc or CQP, issued on one date, share: what they list, the registration
@@ -58,12 +48,18 @@ class CertifiedParts:
     items: list
     version_id: int
     registered_on: datetime.date | None
+    rncp_codes: dict  # the RNCP codes of the CQP's blocs filled by an administrator, by bloc id
     issued_on: datetime.date
     signatory: Signatory | None
     place: str
 
     def __iter__(self):
         return iter(self.items)
+
+    def rncp_code(self, bloc):
+        """The bloc's code in the RNCP record of the certificates' CQP (each CQP's record gives a common bloc a
+        code of its own: `CertificationBloc.rncp_code`); "" while an administrator has not filled it."""
+        return self.rncp_codes.get(bloc.pk, "")
 
     def __len__(self):
         return len(self.items)
@@ -75,7 +71,7 @@ class CertifiedParts:
 
 def certified_parts(certificate, items=None):
     """What the certificate lists, the bloc's competences (CCP) or the CQP's blocs, in order (`items`, if
-    the caller has them), with what its mentions read from the database: three queries at most."""
+    the caller has them), with what its mentions read from the database: four queries at most."""
     if items is None:
         if certificate.kind == CertificateKind.CCP:
             items = certificate.bloc.competences.order_by("order")
@@ -87,10 +83,24 @@ def certified_parts(certificate, items=None):
         items=list(items),
         version_id=version_id,
         registered_on=ReferentialVersion.objects.filter(pk=version_id).values_list("registered_on", flat=True).first(),
+        rncp_codes=dict(
+            CertificationBloc.objects.filter(certification_id=certificate.certification_id)
+            .exclude(rncp_code="")
+            .values_list("bloc_id", "rncp_code")
+        ),
         issued_on=certificate.issued_on,
         signatory=signatory,
         place=issue_place(signatory),
     )
+
+
+def parts_for(certificate, parts=None):
+    """The certificate's `CertifiedParts`: `parts` if they were read for another certificate of the same bloc or
+    CQP that they serve (a batch), else read now; a plain list of competences or blocs (or None) is taken as what
+    the certificate lists (or to be read)."""
+    if not isinstance(parts, CertifiedParts):
+        return certified_parts(certificate, items=parts)
+    return parts if parts.serves(certificate) else certified_parts(certificate, items=parts.items)
 
 
 @dataclass(frozen=True)
@@ -110,23 +120,19 @@ def certificate_contents(certificate, parts=None):
     """What the certificate's PDF and verification page show: `mentions`, and `competences` (a CCP: each
     with its code and text) or `blocs` (a CQP: pairs of a bloc and its RNCP code, "" when unknown).
 
-    `parts`: what `certified_parts` read for another certificate of the same bloc or CQP (a batch), used
-    when it serves this one; a plain list of competences or blocs is taken as what the certificate lists."""
-    if not isinstance(parts, CertifiedParts):
-        parts = certified_parts(certificate, items=parts)
-    elif not parts.serves(certificate):
-        parts = certified_parts(certificate, items=parts.items)
+    `parts`: as `parts_for` takes them."""
+    parts = parts_for(certificate, parts)
     certification = certificate.certification
     is_ccp = certificate.kind == CertificateKind.CCP
     mentions = Mentions(
         rncp_number=certification.rncp_number,
         level=certification.level,
         registered_on=parts.registered_on,
-        bloc_rncp_code=bloc_rncp_code(certificate.bloc, certification) if is_ccp else "",
+        bloc_rncp_code=parts.rncp_code(certificate.bloc) if is_ccp else "",
         place=parts.place,
         issued_on=certificate.issued_on,
         signatory=parts.signatory,
     )
     if is_ccp:
         return {"mentions": mentions, "competences": parts.items}
-    return {"mentions": mentions, "blocs": [(bloc, bloc_rncp_code(bloc, certification)) for bloc in parts.items]}
+    return {"mentions": mentions, "blocs": [(bloc, parts.rncp_code(bloc)) for bloc in parts.items]}

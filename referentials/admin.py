@@ -24,12 +24,14 @@ def version_of(obj):
         return obj.bloc.version if obj.bloc_id else None
     if isinstance(obj, Criterion):
         return obj.competence.bloc.version if obj.competence_id else None
+    if isinstance(obj, CertificationBloc):
+        return obj.certification.version if obj.certification_id else None
     return obj.version if obj.version_id else None
 
 
 class FrozenWhenInUse:
     """A version that an evaluation uses is shown read-only: a change makes a new version. Only its RNCP
-    identifiers still empty (a version's registration date, a bloc's RNCP code: `FILLED_ONCE`) may be
+    identifiers still empty (a version's registration date, a bloc's RNCP code in a CQP: `FILLED_ONCE`) may be
     filled, once, alone, on the object's own page (`models.changes_only_fill_identifiers` checks the same)."""
 
     def is_frozen(self, request, obj):
@@ -88,6 +90,17 @@ class FrozenWhenInUse:
             "%(fields)s, à saisir une fois d'après la fiche RNCP. Créez une nouvelle version pour modifier le reste."
         ) % {"fields": names}
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is not None:
+            self.tell_state(request, obj)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def tell_state(self, request, obj):
+        """What the object's page says of it above its form: read-only, but for what may still be filled."""
+        if self.is_frozen(request, obj) and request.method != "POST":
+            self.message_user(request, self.frozen_message(request, obj), messages.INFO)
+
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and not self.is_frozen(request, obj)
 
@@ -144,7 +157,7 @@ class BlocAdmin(FrozenWhenInUse, nested_admin.NestedModelAdmin):
     list_select_related = ["version"]
     inlines = [CompetenceInline]
     fieldsets = [
-        (None, {"fields": ["version", ("code", "title"), "rncp_code", "activity"]}),
+        (None, {"fields": ["version", ("code", "title"), "activity"]}),
         (
             _("Modalités d'évaluation"),
             {
@@ -195,18 +208,14 @@ class BlocAdmin(FrozenWhenInUse, nested_admin.NestedModelAdmin):
         readonly = super().get_readonly_fields(request, obj)
         return readonly if obj is None or "version" in readonly else ["version", *readonly]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        bloc = self.get_object(request, object_id)
-        if bloc is not None:
-            if self.is_frozen(request, bloc):
-                if request.method != "POST":
-                    self.message_user(request, self.frozen_message(request, bloc), messages.INFO)
-            elif not bloc.is_evaluable():
-                try:
-                    bloc.check_evaluable()
-                except Exception as error:  # ReferentialIncomplete: shown, not raised
-                    self.message_user(request, " ".join(error.messages), messages.WARNING)
-        return super().change_view(request, object_id, form_url, extra_context)
+    def tell_state(self, request, bloc):
+        if self.is_frozen(request, bloc):
+            super().tell_state(request, bloc)
+        elif not bloc.is_evaluable():
+            try:
+                bloc.check_evaluable()
+            except Exception as error:  # ReferentialIncomplete: shown, not raised
+                self.message_user(request, " ".join(error.messages), messages.WARNING)
 
 
 @admin.register(Competence)
@@ -232,8 +241,25 @@ class CompetenceAdmin(FrozenWhenInUse, nested_admin.NestedModelAdmin):
 class CertificationBlocInline(LabelledCellsInline, FrozenWhenInUse, admin.TabularInline):
     model = CertificationBloc
     extra = 0
-    fields = ["order", "bloc"]
+    fields = ["order", "bloc", "rncp_code"]
     autocomplete_fields = ["bloc"]
+    show_change_link = True  # a version in use: the code is filled on the bloc's own page in the CQP
+
+
+@admin.register(CertificationBloc)
+class CertificationBlocAdmin(FrozenWhenInUse, admin.ModelAdmin):
+    """A bloc in a CQP, on a page of its own: where its RNCP code is filled once a version is in use."""
+
+    list_display = ["certification", "order", "bloc", "rncp_code"]
+    list_filter = ["certification__version", "certification__code"]
+    search_fields = ["bloc__code", "bloc__title", "rncp_code"]
+    list_select_related = ["certification__version", "bloc"]
+    fields = ["certification", "bloc", "order", "rncp_code"]
+    autocomplete_fields = ["bloc"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if obj is None else list(dict.fromkeys(["certification", "bloc", *readonly]))
 
 
 @admin.register(Certification)
@@ -258,12 +284,6 @@ class ReferentialVersionAdmin(FrozenWhenInUse, admin.ModelAdmin):
     search_fields = ["label", "source"]
     actions = ["copy_as_new_version", "export_as_json"]
     fields = ["label", "date", "source", "registered_on"]
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        version = self.get_object(request, object_id)
-        if version is not None and self.is_frozen(request, version) and request.method != "POST":
-            self.message_user(request, self.frozen_message(request, version), messages.INFO)
-        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_queryset(self, request):
         return (

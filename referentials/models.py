@@ -95,7 +95,7 @@ class ReferentialIncomplete(ValidationError):
 def changes_only_fill_identifiers(record):
     """Whether the stored record, if changed at all, only gets RNCP identifiers filled where they were empty.
 
-    Such identifiers (`record.FILLED_ONCE`: a version's registration date, a bloc's RNCP code) are not the
+    Such identifiers (`record.FILLED_ONCE`: a version's registration date, a bloc's RNCP code in a CQP) are not the
     content of the referential but what France compétences gave it; the texts we hold do not give them, so
     an administrator fills them in from the RNCP record, once, possibly after the version is in use. Any
     other change, a new record, or changing or clearing an identifier already filled, changes the version."""
@@ -170,15 +170,6 @@ class Bloc(VersionedRecord):
     )
     code = models.CharField(_("code"), max_length=10)
     title = models.CharField(_("intitulé"), max_length=200)
-    rncp_code = models.CharField(
-        _("code du bloc au RNCP"),
-        max_length=20,
-        blank=True,
-        help_text=_(
-            "Le code officiel du bloc dans la fiche RNCP (RNCP12345BC01) : vide tant qu'un administrateur ne "
-            "l'a pas saisi, les textes repris ne le donnant pas."
-        ),
-    )
     activity = models.TextField(_("activité"))
     exam_kind = models.CharField(_("type d'épreuve"), max_length=20, choices=ExamKind.choices)
     observed_minutes = models.PositiveSmallIntegerField(
@@ -208,26 +199,11 @@ class Bloc(VersionedRecord):
             ),
         ]
 
-    FILLED_ONCE = ("rncp_code",)
-
     def __str__(self):
         return f"{self.code} — {self.title}"
 
     def get_version(self):
         return self.version
-
-    def clean(self):
-        self.rncp_code = self.rncp_code.strip().upper()
-        super().clean()
-        if self.rncp_code and not BLOC_RNCP_CODE.fullmatch(self.rncp_code):
-            raise ValidationError(
-                {
-                    "rncp_code": _(
-                        "Un code de bloc au RNCP s'écrit comme dans la fiche RNCP : RNCP, le numéro de la "
-                        "certification, BC et le numéro du bloc (RNCP35729BC01)."
-                    )
-                }
-            )
 
     def competences_without_criteria(self):
         """Codes of the competences that have no criterion, in order (uses prefetched data if any)."""
@@ -262,9 +238,21 @@ class Bloc(VersionedRecord):
 
 
 class CertificationBloc(VersionedRecord):
+    """A bloc in a certification. A common bloc (GRU, MDR) is one `Bloc` for both CQP, but each CQP's RNCP record
+    gives it a code of its own (RNCP35729BC01 in the GC's): the code belongs here, to the bloc in one CQP."""
+
     certification = models.ForeignKey(Certification, on_delete=models.CASCADE, verbose_name=_("certification"))
     bloc = models.ForeignKey(Bloc, on_delete=models.CASCADE, verbose_name=_("bloc"))
     order = models.PositiveSmallIntegerField(_("ordre"))
+    rncp_code = models.CharField(
+        _("code du bloc au RNCP"),
+        max_length=20,
+        blank=True,
+        help_text=_(
+            "Le code officiel du bloc dans la fiche RNCP de cette certification (RNCP12345BC01) : vide tant "
+            "qu'un administrateur ne l'a pas saisi, les textes repris ne le donnant pas."
+        ),
+    )
 
     class Meta:
         verbose_name = _("bloc de la certification")
@@ -277,13 +265,38 @@ class CertificationBloc(VersionedRecord):
     def __str__(self):
         return f"{self.certification.code} · {self.bloc.code}"
 
+    FILLED_ONCE = ("rncp_code",)
+
     def get_version(self):
         return self.certification.version
 
     def clean(self):
+        self.rncp_code = self.rncp_code.strip().upper()
         super().clean()
         if self.certification_id and self.bloc_id and self.certification.version_id != self.bloc.version_id:
             raise ValidationError(_("Le bloc et la certification doivent appartenir à la même version du référentiel."))
+        if not self.rncp_code:
+            return
+        code = BLOC_RNCP_CODE.fullmatch(self.rncp_code)
+        if code is None:
+            raise ValidationError(
+                {
+                    "rncp_code": _(
+                        "Un code de bloc au RNCP s'écrit comme dans la fiche RNCP : RNCP, le numéro de la "
+                        "certification, BC et le numéro du bloc (RNCP35729BC01)."
+                    )
+                }
+            )
+        if self.certification_id and code["number"] != self.certification.rncp_number:
+            raise ValidationError(
+                {
+                    "rncp_code": _(
+                        "Ce code est celui d'un bloc d'une autre fiche RNCP : ceux du CQP %(code)s commencent par "
+                        "RNCP%(number)sBC."
+                    )
+                    % {"code": self.certification.code, "number": self.certification.rncp_number}
+                }
+            )
 
 
 class Competence(VersionedRecord):

@@ -43,10 +43,9 @@ def test_admin_shows_a_version_in_use_read_only(admin_client, used):
     gru = used.blocs["GRU"]
     response = admin_client.get(reverse("admin:referentials_bloc_change", args=[gru.pk]))
     assert response.status_code == 200
-    # Only its empty RNCP code may still be filled (an identifier from the RNCP record, not content): the one
-    # field of the form, required.
-    form = response.context["adminform"].form
-    assert list(form.fields) == ["rncp_code"] and form.fields["rncp_code"].required
+    # Nothing of it may change: its RNCP codes, filled once, are those of the bloc in each CQP (their own pages).
+    assert response.context["has_change_permission"] is False
+    assert list(response.context["adminform"].form.fields) == []
     assert "elle est en lecture seule" in [str(m) for m in response.context["messages"]][0]
     before = gru.title
     admin_client.post(

@@ -42,10 +42,10 @@ def thirty(demo_exams, signing_certificate):
 
 
 # A group, in its transaction (2, the savepoints here): lock its rows, read what a CCP lists (once per
-# bloc), the signatory in office and the referential's registration date (issue 18: once per group), write
-# the rows at once, queue the holders' messages (one INSERT), write the run's progress. Then the batch counts
-# what is done (3). The credential embedded in each PDF reads nothing more.
-QUERIES_PER_GROUP = 9
+# bloc), the signatory in office, the referential's registration date and the bloc's RNCP code in the CQP
+# (issue 18: once per group), write the rows at once, queue the holders' messages (one INSERT), write the
+# run's progress. Then the batch counts what is done (3). The credential embedded in each PDF reads nothing more.
+QUERIES_PER_GROUP = 10
 QUERIES_PER_BATCH = 3
 QUERIES_TO_FINISH_THE_RUN = 4  # the last batch: lock the run, write it, savepoints
 

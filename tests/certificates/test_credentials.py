@@ -23,7 +23,7 @@ from jwcrypto import jwk, jws, jwt
 from candidates.demo import PASSWORD
 from certificates import credentials, services, status_list
 from certificates.models import Certificate
-from referentials.models import Bloc
+from referentials.models import CertificationBloc
 from tests.evaluations.test_deliberations import user
 
 pytestmark = pytest.mark.django_db
@@ -277,9 +277,7 @@ def test_a_tampered_credential_is_refused(issued):
 def test_a_cqp_credential_lists_its_blocs_and_aligns_with_its_rncp_record(
     winter, spring, django_capture_on_commit_callbacks
 ):
-    gdu = Bloc.objects.get(code="GDU", certifications__code="GC")
-    gdu.rncp_code = "RNCP35729BC03"
-    gdu.save()
+    CertificationBloc.objects.filter(certification__code="GC", bloc__code="GDU").update(rncp_code="RNCP35729BC03")
     for deliberation in (spring, winter):
         with django_capture_on_commit_callbacks(execute=True):
             services.start_issuing(deliberation)

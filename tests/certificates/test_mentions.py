@@ -14,8 +14,8 @@ from django.utils import formats
 
 from certificates import checks, services
 from certificates.models import Certificate, Signatory
-from certificates.selectors import bloc_rncp_code, certificate_contents, certified_parts, signatory_on
-from referentials.models import Bloc, Certification, ReferentialVersion
+from certificates.selectors import certificate_contents, certified_parts, signatory_on
+from referentials.models import Bloc, Certification, CertificationBloc, ReferentialVersion
 from tests.evaluations.test_deliberations import user
 
 from .test_certificates import pdf_text
@@ -52,8 +52,14 @@ def recorded(no_signatory_setting, shipped_referential):
     """A signatory in office since 2020, the version's registration date and the GC's bloc codes filled in."""
     Signatory.objects.create(from_date=datetime.date(2020, 1, 1), **SIGNATORY)
     ReferentialVersion.objects.filter(pk=shipped_referential.pk).update(registered_on=REGISTERED)
-    Bloc.objects.filter(version=shipped_referential, code="GRU").update(rncp_code="RNCP35729BC01")
-    Bloc.objects.filter(version=shipped_referential, code="GDU").update(rncp_code="RNCP35729BC03")
+    fill_gc_bloc_codes(shipped_referential)
+
+
+def fill_gc_bloc_codes(version):
+    """GRU's and GDU's codes in the GC's RNCP record: GRU, common to both CQP, has none filled in the COS's."""
+    gc = CertificationBloc.objects.filter(certification__version=version, certification__code="GC")
+    gc.filter(bloc__code="GRU").update(rncp_code="RNCP35729BC01")
+    gc.filter(bloc__code="GDU").update(rncp_code="RNCP35729BC03")
 
 
 def issue(deliberation, capture):
@@ -147,14 +153,17 @@ def test_what_is_not_recorded_is_not_printed(no_signatory_setting, spring, djang
     assert "France compétences" not in gru and "Bloc de compétences RNCP" not in gru
 
 
-def test_a_bloc_code_of_another_cqp_record_is_not_a_code_of_this_one(shipped_referential):
-    gc = Certification.objects.get(version=shipped_referential, code="GC")
-    cos = Certification.objects.get(version=shipped_referential, code="COS")
-    gru = Bloc.objects.get(version=shipped_referential, code="GRU")
-    gru.rncp_code = "RNCP35729BC01"  # the GC's record
-    assert (bloc_rncp_code(gru, gc), bloc_rncp_code(gru, cos)) == ("RNCP35729BC01", "")
-    gru.rncp_code = ""
-    assert bloc_rncp_code(gru, gc) == ""
+def test_a_common_bloc_has_a_code_in_each_cqp_record(recorded, spring, django_capture_on_commit_callbacks):
+    """GRU is one bloc for both CQP: its CCP issued through the GC prints the GC record's code; through the COS,
+    the COS record's own, once filled (none until then, never the GC's)."""
+    services.number_certificates(spring)
+    gru = Certificate.objects.get(deliberation=spring, bloc__code="GRU")
+    cos = Certification.objects.get(version=gru.certification.version, code="COS")
+    assert certificate_contents(gru)["mentions"].bloc_rncp_code == "RNCP35729BC01"
+    gru.certification = cos  # as issued through the COS
+    assert certificate_contents(gru)["mentions"].bloc_rncp_code == ""
+    CertificationBloc.objects.filter(certification=cos, bloc=gru.bloc).update(rncp_code="RNCP35543BC01")
+    assert certificate_contents(gru)["mentions"].bloc_rncp_code == "RNCP35543BC01"
 
 
 def test_the_cqp_lists_its_blocs_with_their_codes_and_the_longest_ccp_keeps_one_page(
@@ -233,7 +242,7 @@ def test_a_batch_reads_the_mentions_once_for_the_certificates_of_a_bloc(
 ):
     services.number_certificates(spring)
     gru = Certificate.objects.select_related("certification", "bloc", "candidate").get(bloc__code="GRU")
-    with django_assert_num_queries(3):  # the competences, the signatory, the version's registration
+    with django_assert_num_queries(4):  # the competences, the signatory, the version's registration, the codes
         parts = certified_parts(gru)
     with django_assert_num_queries(0):
         contents = certificate_contents(gru, parts)
@@ -246,10 +255,10 @@ def test_a_batch_reads_the_mentions_once_for_the_certificates_of_a_bloc(
         "RNCP35729BC01",
     )
     assert (mentions.place, mentions.issued_on, mentions.signatory.name) == ("Paris", spring.held_on, "Camille Exemple")
-    with django_assert_num_queries(2):  # a plain list (the benchmark's): the mentions are read for it
+    with django_assert_num_queries(3):  # a plain list: the mentions are read for it
         assert certificate_contents(gru, list(parts))["mentions"] == mentions
     gru.issued_on = gru.issued_on + datetime.timedelta(days=1)  # another date: who signs is read again
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         assert certificate_contents(gru, parts)["mentions"].issued_on == gru.issued_on
 
 

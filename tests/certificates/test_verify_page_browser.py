@@ -10,8 +10,10 @@ from playwright.sync_api import expect
 
 from certificates import services
 from certificates.models import Certificate, Signatory
-from referentials.models import Bloc, ReferentialVersion
+from referentials.models import ReferentialVersion
 from tests.browser import PHONE, TABLET, screenshot
+
+from .test_mentions import fill_gc_bloc_codes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,8 +24,7 @@ def numbered(spring, winter):
     identifiers an administrator filled in."""
     version = ReferentialVersion.objects.get(label="2020")
     ReferentialVersion.objects.filter(pk=version.pk).update(registered_on=datetime.date(2021, 4, 14))
-    Bloc.objects.filter(version=version, code="GRU").update(rncp_code="RNCP35729BC01")
-    Bloc.objects.filter(version=version, code="GDU").update(rncp_code="RNCP35729BC03")
+    fill_gc_bloc_codes(version)
     Signatory.objects.create(name="Camille Exemple", title="Directrice générale", from_date=datetime.date(2020, 1, 1))
     services.number_certificates(spring)
     services.number_certificates(winter)

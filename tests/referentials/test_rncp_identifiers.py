@@ -1,5 +1,5 @@
-"""RNCP identifiers (a bloc's code, a version's registration date) are filled once from the RNCP record,
-even on a version that evaluations use; nothing else of such a version changes."""
+"""RNCP identifiers (a bloc's code in a CQP's record, a version's registration date) are filled once from the
+RNCP record, even on a version that evaluations use; nothing else of such a version changes."""
 
 import datetime
 from html.parser import HTMLParser
@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from referentials import models
-from referentials.models import Bloc, ReferentialVersion
+from referentials.models import Bloc, CertificationBloc, ReferentialVersion
 
 pytestmark = pytest.mark.django_db
 
@@ -28,26 +28,43 @@ def gru(version):
     return Bloc.objects.get(version=version, code="GRU")
 
 
-def test_a_bloc_rncp_code_is_filled_once_on_a_version_in_use(in_use):
-    bloc = gru(in_use)
-    bloc.rncp_code = "RNCP35729BC01"
-    bloc.full_clean()
-    bloc.save()
+def gru_in(version, cqp="GC"):
+    """GRU in one CQP: a common bloc, with a code in each CQP's RNCP record."""
+    return CertificationBloc.objects.get(certification__version=version, certification__code=cqp, bloc__code="GRU")
 
-    bloc.rncp_code = "RNCP35729BC02"
+
+def test_a_bloc_rncp_code_is_filled_once_on_a_version_in_use(in_use):
+    link = gru_in(in_use)
+    link.rncp_code = "RNCP35729BC01"
+    link.full_clean()
+    link.save()
+
+    link.rncp_code = "RNCP35729BC02"
     with pytest.raises(ValidationError, match="elle ne peut plus être modifiée"):
-        bloc.full_clean()
-    bloc.rncp_code = ""
+        link.full_clean()
+    link.rncp_code = ""
     with pytest.raises(ValidationError, match="elle ne peut plus être modifiée"):
-        bloc.full_clean()
+        link.full_clean()
+
+
+def test_a_common_bloc_gets_a_code_in_each_cqp_record(in_use):
+    gc, cos = gru_in(in_use), gru_in(in_use, "COS")
+    gc.rncp_code, cos.rncp_code = "RNCP35729BC01", "RNCP35543BC01"
+    for link in (gc, cos):
+        link.full_clean()
+        link.save()
+    assert dict(CertificationBloc.objects.filter(bloc=gru(in_use)).values_list("certification__code", "rncp_code")) == {
+        "GC": "RNCP35729BC01",
+        "COS": "RNCP35543BC01",
+    }
 
 
 def test_filling_the_code_does_not_carry_another_change(in_use):
-    bloc = gru(in_use)
-    bloc.rncp_code = "RNCP35729BC01"
-    bloc.title = "Autre intitulé"
+    link = gru_in(in_use)
+    link.rncp_code = "RNCP35729BC01"
+    link.order = 9
     with pytest.raises(ValidationError, match="elle ne peut plus être modifiée"):
-        bloc.full_clean()
+        link.full_clean()
 
 
 def test_nothing_else_of_a_version_in_use_changes(in_use):
@@ -77,26 +94,32 @@ def test_a_version_registration_date_is_filled_once(in_use):
 
 
 def test_a_version_not_in_use_changes_as_before(shipped_referential):
-    bloc = gru(shipped_referential)
-    bloc.rncp_code = "RNCP35729BC01"
-    bloc.save()
-    bloc.rncp_code, bloc.title = "RNCP35729BC02", "Autre intitulé"
-    bloc.full_clean()
+    link = gru_in(shipped_referential)
+    link.rncp_code = "RNCP35729BC01"
+    link.save()
+    link.rncp_code, link.order = "RNCP35729BC02", 9
+    link.full_clean()
     shipped_referential.registered_on = REGISTERED
     shipped_referential.save()
     shipped_referential.registered_on, shipped_referential.label = None, "2020-bis"
     shipped_referential.full_clean()
 
 
-def test_a_bloc_rncp_code_is_written_as_in_the_rncp_record(shipped_referential):
-    bloc = gru(shipped_referential)
-    bloc.rncp_code = " rncp35729bc01 "
-    bloc.full_clean()
-    assert bloc.rncp_code == "RNCP35729BC01"
+def test_a_bloc_rncp_code_is_written_as_in_the_rncp_record_of_its_cqp(shipped_referential):
+    link = gru_in(shipped_referential)
+    link.rncp_code = " rncp35729bc01 "
+    link.full_clean()
+    assert link.rncp_code == "RNCP35729BC01"
     for wrong in ["35729-BC01", "RNCP35729", "RNCPBC01", "RNCP35729BC"]:
-        bloc.rncp_code = wrong
+        link.rncp_code = wrong
         with pytest.raises(ValidationError, match=r"s'écrit comme dans la fiche RNCP .*RNCP35729BC01"):
-            bloc.full_clean()
+            link.full_clean()
+    link.rncp_code = "RNCP35543BC01"  # the COS's record
+    with pytest.raises(ValidationError) as refused:
+        link.full_clean()
+    assert refused.value.message_dict == {
+        "rncp_code": ["Ce code est celui d'un bloc d'une autre fiche RNCP : ceux du CQP GC commencent par RNCP35729BC."]
+    }
 
 
 # The admin -------------------------------------------------------------------------------------------
@@ -153,9 +176,9 @@ def messages_of(response):
     return [str(message) for message in response.context["messages"]]
 
 
-def test_the_bloc_page_of_a_version_in_use_lets_its_rncp_code_alone_be_filled(admin_client, in_use):
-    bloc = gru(in_use)
-    url = reverse("admin:referentials_bloc_change", args=[bloc.pk])
+def test_the_page_of_a_bloc_in_a_cqp_of_a_version_in_use_lets_its_rncp_code_alone_be_filled(admin_client, in_use):
+    link = gru_in(in_use)
+    url = reverse("admin:referentials_certificationbloc_change", args=[link.pk])
     page = admin_client.get(url)
     assert page.context["has_change_permission"] is True
     assert messages_of(page) == [
@@ -163,31 +186,28 @@ def test_the_bloc_page_of_a_version_in_use_lets_its_rncp_code_alone_be_filled(ad
         "du bloc au RNCP », à saisir une fois d'après la fiche RNCP. Créez une nouvelle version pour modifier le reste."
     ]
     form = change_form(page)
-    own_fields = {name for name in form.data if "-" not in name and name != "csrfmiddlewaretoken"}
-    assert own_fields == {"rncp_code"}  # the title, the modalities... are shown, not editable
+    assert {name for name in form.data if name != "csrfmiddlewaretoken"} == {"rncp_code"}  # the order is shown only
     assert "rncp_code" in form.required
-    assert not [name for name in form.data if name.endswith(("-text", "-code", "-DELETE"))]  # inlines read-only
 
-    competences = list(bloc.competences.values_list("code", "text"))
-    posted = form.data | {"rncp_code": "RNCP35729BC01", "title": "Changé", "activity": "Changée", "_save": "1"}
+    posted = form.data | {"rncp_code": "RNCP35729BC01", "order": "9", "_save": "1"}
     response = admin_client.post(url, posted)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
-    bloc.refresh_from_db()
-    assert (bloc.rncp_code, bloc.title) == ("RNCP35729BC01", "Gestion de la relation usagers de la Sécurité sociale")
-    assert list(bloc.competences.values_list("code", "text")) == competences
+    link.refresh_from_db()
+    assert (link.rncp_code, link.order) == ("RNCP35729BC01", 1)
+    assert gru_in(in_use, "COS").rncp_code == ""  # the COS's record has its own
 
     # Filled: the page is read-only again.
     page = admin_client.get(url)
     assert page.context["has_change_permission"] is False
     assert "elle est en lecture seule. Créez une nouvelle version pour la modifier." in messages_of(page)[-1]
     assert admin_client.post(url, posted | {"rncp_code": "RNCP35729BC02"}).status_code == 403
-    bloc.refresh_from_db()
-    assert bloc.rncp_code == "RNCP35729BC01"
+    link.refresh_from_db()
+    assert link.rncp_code == "RNCP35729BC01"
 
 
-def test_the_bloc_page_refuses_an_empty_or_malformed_code_and_stays_editable(admin_client, in_use):
-    bloc = gru(in_use)
-    url = reverse("admin:referentials_bloc_change", args=[bloc.pk])
+def test_the_page_refuses_an_empty_malformed_or_foreign_code_and_stays_editable(admin_client, in_use):
+    link = gru_in(in_use)
+    url = reverse("admin:referentials_certificationbloc_change", args=[link.pk])
     form = change_form(admin_client.get(url))
     response = admin_client.post(url, form.data | {"rncp_code": "", "_save": "1"})
     assert response.status_code == 200
@@ -199,9 +219,19 @@ def test_the_bloc_page_refuses_an_empty_or_malformed_code_and_stays_editable(adm
             "et le numéro du bloc (RNCP35729BC01)."
         ]
     }
+    response = admin_client.post(url, form.data | {"rncp_code": "RNCP35543BC01", "_save": "1"})
+    assert response.context["adminform"].form.errors == {
+        "rncp_code": ["Ce code est celui d'un bloc d'une autre fiche RNCP : ceux du CQP GC commencent par RNCP35729BC."]
+    }
     assert response.context["has_change_permission"] is True  # what was posted fills nothing
-    bloc.refresh_from_db()
-    assert bloc.rncp_code == ""
+    link.refresh_from_db()
+    assert link.rncp_code == ""
+
+
+def test_the_cqp_page_links_each_bloc_to_its_own_page(admin_client, in_use):
+    gc = gru_in(in_use).certification
+    page = admin_client.get(reverse("admin:referentials_certification_change", args=[gc.pk])).content.decode()
+    assert reverse("admin:referentials_certificationbloc_change", args=[gru_in(in_use).pk]) in page
 
 
 def test_the_version_page_of_a_version_in_use_lets_its_registration_date_alone_be_filled(admin_client, in_use):
@@ -219,5 +249,10 @@ def test_the_version_page_of_a_version_in_use_lets_its_registration_date_alone_b
 
 def test_a_version_not_in_use_stays_editable_as_a_whole(admin_client, shipped_referential):
     page = admin_client.get(reverse("admin:referentials_bloc_change", args=[gru(shipped_referential).pk]))
-    assert {"title", "rncp_code", "activity"} <= set(change_form(page).data)
+    assert {"title", "activity"} <= set(change_form(page).data)
+    link = gru_in(shipped_referential)
+    page = admin_client.get(reverse("admin:referentials_certificationbloc_change", args=[link.pk]))
+    assert {"order", "rncp_code"} <= set(change_form(page).data)
     assert "rncp_code" not in change_form(page).required
+    page = admin_client.get(reverse("admin:referentials_certification_change", args=[link.certification_id]))
+    assert "certificationbloc_set-0-rncp_code" in change_form(page).data  # or among the CQP's blocs

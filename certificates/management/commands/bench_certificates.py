@@ -18,6 +18,7 @@ from django.test.utils import override_settings
 from candidates.models import Candidate
 from certificates import credentials, services, signing
 from certificates.models import Certificate, CertificateKind
+from certificates.selectors import certified_parts
 from cqp_site import pdf
 from cqp_site.pdf import html_to_pdf, write_pdf
 from evaluations import services as evaluation_services
@@ -164,7 +165,7 @@ class Command(BaseCommand):
             raise CommandError("Chargez d'abord le référentiel : python manage.py load_referentials")
         STATE["certification"] = certification
         STATE["bloc"] = certification.blocs.get(code="GRU")
-        STATE["parts"] = list(STATE["bloc"].competences.order_by("order"))
+        STATE["parts"] = certified_parts(_certificate(1))  # read once for all, as a batch does
         STATE["directory"] = Path(tempfile.mkdtemp(prefix="bench-certificates-"))
         signing.signer()  # loaded once per process, as in a worker
         logging.getLogger("certificates").setLevel(logging.WARNING)  # not a line per certificate
