@@ -206,8 +206,16 @@ def test_a_replaced_certificate_receives_nothing_more_and_its_trail_never_change
     ]:
         row = Certificate.objects.get(pk=old.pk)
         setattr(row, field, value)
+        for attempt in [
+            row.save,
+            lambda row=row, field=field: Certificate.objects.bulk_update([row], [field]),
+            lambda field=field, value=value: Certificate.objects.filter(pk=old.pk).update(**{field: value}),
+        ]:
+            with pytest.raises(FrozenError), transaction.atomic():
+                attempt()
+    for attempt in [Certificate.objects.get(pk=old.pk).delete, Certificate.objects.filter(pk=old.pk).delete]:
         with pytest.raises(FrozenError), transaction.atomic():
-            row.save()
+            attempt()
     event = CertificateEvent.objects.get()
     event.reason = "Autre motif."
     for attempt in [
@@ -267,6 +275,39 @@ def test_a_bloc_is_withdrawn_once_and_nothing_else_changes_with_it(signed):
                 [timezone.localdate(), ruling.pk, gru.pk],
             )
         assert snapshot(AcquiredBloc) == before
+
+
+def test_the_decision_an_appeal_superseded_stays_as_it_was_signed(signed):
+    """The contested decision (spring, MDR) is superseded by the ruling on appeal (winter), never edited: every
+    write path tried on that very row."""
+    contested = BlocDecision.objects.get(appeal__isnull=False)
+    assert contested.appeal.ruling.on_appeal_id == contested.appeal.pk  # superseded by the ruling
+    before = snapshot(BlocDecision)
+    for field, value in [("decision", "not_validated"), ("justification", "Réformée."), ("recommendations", "")]:
+        row = BlocDecision.objects.get(pk=contested.pk)
+        setattr(row, field, value)
+        for attempt in [
+            row.save,
+            lambda row=row, field=field: BlocDecision.objects.bulk_update([row], [field]),
+            lambda field=field, value=value: BlocDecision.objects.filter(pk=contested.pk).update(**{field: value}),
+        ]:
+            with pytest.raises(FrozenError), transaction.atomic():
+                attempt()
+    for attempt in [
+        BlocDecision.objects.get(pk=contested.pk).delete,
+        BlocDecision.objects.filter(pk=contested.pk).delete,
+    ]:
+        with pytest.raises(FrozenError), transaction.atomic():
+            attempt()
+    if connection.vendor == "postgresql":
+        for statement in [
+            "UPDATE evaluations_blocdecision SET decision = 'not_validated' WHERE id = %s",
+            "UPDATE evaluations_blocdecision SET justification = 'Réformée.' WHERE id = %s",
+            "DELETE FROM evaluations_blocdecision WHERE id = %s",
+        ]:
+            with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(statement, [contested.pk])
+    assert snapshot(BlocDecision) == before
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the triggers live in PostgreSQL")

@@ -71,3 +71,36 @@ def test_once_prem_ss_is_validated_the_next_deliberation_awards_the_cqp_and_its_
     assert (certificate.kind, certificate.candidate, certificate.cqp_award) == (CertificateKind.CQP, chloe, award)
     assert certificate.pdf
     assert selectors.cqp_completions() == []
+
+
+def test_blocs_acquired_through_the_other_cqp_complete_this_one(
+    chloe_without_premss, django_capture_on_commit_callbacks
+):
+    """Blocs are shared and acquired for good: Chloé, who took GRU and MDR for the GC, now aims at the COS; once
+    its own blocs are held (POS and TD, taken over from a paper history) and both trainings validated, the COS
+    is awarded with no new exam, counting GRU and MDR acquired through the GC."""
+    chloe = chloe_without_premss
+    cos = chloe.certification.version.certifications.get(code="COS")
+    chloe.certification = cos
+    chloe.premss_validated_on = datetime.date.today() - datetime.timedelta(days=3)
+    chloe.save()
+    for code in ("POS", "TD"):
+        AcquiredBloc.objects.create(
+            candidate=chloe,
+            bloc=Bloc.objects.get(version=cos.version, code=code),
+            acquired_on=datetime.date(2023, 6, 1),
+            origin="Reprise de l'historique papier",
+        )
+    through_gc = AcquiredBloc.objects.filter(candidate=chloe, bloc__code__in=["GRU", "MDR"], deliberation__isnull=False)
+    assert through_gc.count() == 2
+    assert selectors.cqp_completions() == [chloe]
+
+    later = deliberation_for()
+    assert evaluation_services.add_ready_files(later, user("jpn")) == 1
+    assert CandidateFile.objects.get(deliberation=later).outcome == FileOutcome.CQP
+    with django_capture_on_commit_callbacks(execute=True):
+        certificates.start_issuing(evaluation_services.sign_deliberation(later, user("jpn"), PASSWORD))
+    award = CqpAward.objects.get(candidate=chloe)
+    assert (award.certification, award.deliberation) == (cos, later)
+    certificate = Certificate.objects.get(deliberation=later)
+    assert (certificate.kind, certificate.number[:7], bool(certificate.pdf)) == (CertificateKind.CQP, "CQP-COS", True)

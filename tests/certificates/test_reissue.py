@@ -147,6 +147,47 @@ def test_a_corrected_name_reissues_the_certificate_and_the_old_page_says_replace
     assert checks.check_dates(None, databases=["default"]) == []
 
 
+def test_a_cqp_certificate_is_reissued_as_a_cqp_under_its_own_sequence(
+    client, winter, django_capture_on_commit_callbacks
+):
+    """The CQP's certificate, like a CCP: the same award and date of issue, the next CQP number, the old one
+    « remplacé »; the CCP are left as they are."""
+    with django_capture_on_commit_callbacks(execute=True):
+        services.start_issuing(winter)
+    old = Certificate.objects.get(kind="CQP")
+    lea = old.candidate
+    lea.last_name = "Martin-Durand"
+    lea.save(update_fields=["last_name"])
+    ccp_before = list(Certificate.objects.filter(kind="CCP").values_list("number", "holder_name", "replaced_at"))
+
+    reissue(old, django_capture_on_commit_callbacks)
+    new = Certificate.objects.get(replaces=old)  # produced once the re-issue committed
+    old.refresh_from_db()
+    year = winter.held_on.year
+    assert (new.kind, new.number, new.cqp_award_id, new.certification, new.issued_on, new.holder_name) == (
+        "CQP",
+        f"CQP-GC-{year}-000002",
+        old.cqp_award_id,
+        old.certification,
+        winter.held_on,
+        "Léa MARTIN-DURAND",
+    )
+    assert (old.number, old.holder_name, old.is_valid, new.is_valid) == (
+        f"CQP-GC-{year}-000001",
+        "Léa MARTIN",
+        False,
+        True,
+    )
+    assert (
+        list(Certificate.objects.filter(kind="CCP").values_list("number", "holder_name", "replaced_at")) == ccp_before
+    )
+    text = " ".join(pdf_text(new.pdf.read()).split())
+    assert "Léa MARTIN-DURAND" in text and f"remplace le certificat n° {old.number}." in text
+    old_page = client.get(reverse("certificates:verify", kwargs={"code": old.code})).content.decode()
+    assert "<strong>Certificat remplacé</strong>" in old_page
+    assert reverse("certificates:verify", kwargs={"code": new.code}) in old_page
+
+
 def test_the_register_declares_the_current_certificate_only(gestionnaire, issued, django_capture_on_commit_callbacks):
     old, mdr = issued
     new = reissue(old, django_capture_on_commit_callbacks)

@@ -141,7 +141,7 @@ def test_an_appeal_confirmed_leaves_the_record_as_it_was(gdu_failed, django_capt
 
 
 def test_an_appeal_out_of_time_is_refused_with_its_deadline(
-    demo_exams, signing_certificate, monkeypatch, django_capture_on_commit_callbacks
+    demo_exams, signing_certificate, monkeypatch, django_capture_on_commit_callbacks, settings
 ):
     run_exam(exam_of("Martin", "GRU"), validated=False, verdict="unfavourable")
     run_exam(exam_of("Martin", "MDR"))
@@ -164,6 +164,16 @@ def test_an_appeal_out_of_time_is_refused_with_its_deadline(
         f"{appeals.rules.long_date(notified)}."
     ]
     assert not Appeal.objects.exists()
+    # The time limit is a setting (APPEAL_DEADLINE_MONTHS): a shorter one ends sooner, and the message says it.
+    settings.APPEAL_DEADLINE_MONTHS = 1
+    with pytest.raises(appeals.AppealError) as refused:
+        appeals.record_appeal(contested, received_on=deadline, grounds=GROUNDS, acting_user=gestionnaire())
+    assert refused.value.messages == [
+        f"Recours hors délai : reçu le {appeals.rules.long_date(deadline)}, après le "
+        f"{appeals.rules.long_date(appeals.rules.appeal_deadline(notified, 1))}, fin du délai de 1 mois ouvert par la "
+        f"notification de la décision le {appeals.rules.long_date(notified)}."
+    ]
+    settings.APPEAL_DEADLINE_MONTHS = 2
     # Received in time, even if recorded today: it is the day received that counts.
     appeal = appeals.record_appeal(contested, received_on=deadline, grounds=GROUNDS, acting_user=gestionnaire())
     assert appeal.received_on == deadline

@@ -440,6 +440,30 @@ def test_the_manager_reads_the_signed_results_when_the_organisation_sends_them(c
     assert results_seen(client, "marc.petit", chloe) is None
 
 
+def test_before_the_signature_no_page_of_a_tutor_or_manager_tells_a_result(client, spring):
+    """Whatever the organisation's setting: the grids are signed, the files before the national jury, and no page
+    of the tutor, the manager or the manager above says a decision, an opinion or a recommendation."""
+    Organisation.objects.filter(name="CPAM de Paris").update(send_results_to_manager=True)
+    told = [
+        "Consolider la relation de service",  # the professional jury's recommendation on Chloé's GRU
+        "Préconisations",
+        "validé",  # « validé » and « non validé »
+        "favorable",  # the jury's opinion, « favorable » and « défavorable »
+        "Accueil et argumentaire",  # and its comments
+    ]
+    for username in ("emma.garnier", "marc.petit", "nadia.roux"):
+        logged_in(client, username)
+        pages = {"list": text(client.get(reverse("spaces:companion_home")))}
+        for who in (candidate("Fontaine"), candidate("Martin")):
+            response = client.get(page_url(who))
+            assert (response.status_code, who.last_name.upper() in text(response).upper()) == (200, True), username
+            pages[who.last_name] = text(response)
+        client.logout()
+        assert {name: [word for word in told if word in page] for name, page in pages.items()} == {
+            name: [] for name in pages
+        }, username
+
+
 # --- The number of queries -----------------------------------------------------------------------------
 
 
