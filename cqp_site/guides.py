@@ -1,6 +1,6 @@
 """The users' guides, one per role, written in Markdown under docs/guides/ and shown in the application under
 /aide/ (issue 19). They show demo data only, so every guide is public; the screenshots they reference are taken by
-tests/test_guides_browser.py, which writes them under docs/guides/images/ at every run.
+tests/test_guides_browser.py at every run, and written under docs/guides/images/ when a screen changed.
 
 The files are read from the repository, never from a request: a guide's slug or an image's name is looked up among
 the files present, and anything else is « not found ».

@@ -1,14 +1,16 @@
 """The users' guides (docs/guides/, issue 19) walked in a real browser, one test per guide: each step done as the
-role does it, its screenshot written to docs/guides/images/<guide>-<step>.png at every run, so that the pictures
-never go stale (1024×768, the window as the user sees it). The navigation is photographed too, at 1024×768 and
-390×844, into SCREENSHOT_DIR when it is set.
+role does it, its screenshot taken at every run and written to docs/guides/images/<guide>-<step>.png when the
+screen changed, so that the pictures never go stale (1024×768, the window as the user sees it). The navigation is
+photographed too, at 1024×768 and 390×844, into SCREENSHOT_DIR when it is set.
 
-The grid is being redesigned: its steps name elements by their role and label only (« Validé », « Enregistrer »)."""
+The steps name elements by their role and label only (« Validé », « Enregistrer »), as a user finds them."""
 
+import io
 import re
 
 import pytest
 from django.urls import reverse
+from PIL import Image, ImageChops
 from playwright.sync_api import expect
 
 from candidates import demo
@@ -30,11 +32,28 @@ def today_demo(shipped_referential):
 
 
 def shot(page, guide, step, at=None):
-    """The window, scrolled to `at` (a locator) if given, as the guide's picture of that step."""
+    """The window, scrolled to `at` (a locator) if given, as the guide's picture of that step: written when the
+    page changed, kept when only a time or a random code in it did (`a_few_words_apart`), so that a run leaves
+    the repository as it was unless a screen changed."""
     if at is not None:
         at.first.scroll_into_view_if_needed()
         page.evaluate("window.scrollBy(0, -80)")
-    page.screenshot(path=str(IMAGES_DIR / f"{guide}-{step}.png"))
+    path = IMAGES_DIR / f"{guide}-{step}.png"
+    taken = page.screenshot()
+    if not path.exists() or not a_few_words_apart(path.read_bytes(), taken):
+        path.write_bytes(taken)
+
+
+def a_few_words_apart(before, after, share=0.01):
+    """Whether two PNG pictures of the same size differ on fewer than `share` of their pixels (1 %: a time, a
+    verification code, a number; a moved or new element changes more)."""
+    with Image.open(io.BytesIO(before)) as old, Image.open(io.BytesIO(after)) as new:
+        if old.size != new.size:
+            return False
+        changed = (
+            ImageChops.difference(old.convert("RGB"), new.convert("RGB")).convert("L").point(lambda v: 255 * bool(v))
+        )
+        return changed.histogram()[255] < share * old.size[0] * old.size[1]
 
 
 def look_at_the_navigation(page, name):
