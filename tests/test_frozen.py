@@ -53,6 +53,25 @@ FROZEN = [
 ]
 
 
+def refuses_every_write_to(frozen, changes):
+    """Each change (field, value) tried on the frozen row through every write path of the model layer, then its
+    deletion: each refused."""
+    model, rows = type(frozen), type(frozen).objects.filter(pk=frozen.pk)
+    for field, value in changes:
+        row = rows.get()
+        setattr(row, field, value)
+        for attempt in [
+            row.save,
+            lambda row=row, field=field: model.objects.bulk_update([row], [field]),
+            lambda field=field, value=value: rows.update(**{field: value}),
+        ]:
+            with pytest.raises(FrozenError), transaction.atomic():
+                attempt()
+    for attempt in [rows.get().delete, rows.delete]:
+        with pytest.raises(FrozenError), transaction.atomic():
+            attempt()
+
+
 @pytest.fixture
 def signed(demo_exams, signing_certificate):
     """Léa Martin's three grids signed, both deliberations signed, every certificate issued; an appeal against
@@ -197,25 +216,16 @@ def reissued(signed):
 def test_a_replaced_certificate_receives_nothing_more_and_its_trail_never_changes(signed):
     old, _new = reissued(signed)
     before = snapshot(Certificate), snapshot(CertificateEvent)
-    for field, value in [
-        ("replaced_at", None),
-        ("revoked_at", timezone.now()),
-        ("revocation_reason", "Erreur."),
-        ("pdf", "certificates/autre.pdf"),
-        ("holder_name", "Léa MARTIN-DURAND"),
-    ]:
-        row = Certificate.objects.get(pk=old.pk)
-        setattr(row, field, value)
-        for attempt in [
-            row.save,
-            lambda row=row, field=field: Certificate.objects.bulk_update([row], [field]),
-            lambda field=field, value=value: Certificate.objects.filter(pk=old.pk).update(**{field: value}),
-        ]:
-            with pytest.raises(FrozenError), transaction.atomic():
-                attempt()
-    for attempt in [Certificate.objects.get(pk=old.pk).delete, Certificate.objects.filter(pk=old.pk).delete]:
-        with pytest.raises(FrozenError), transaction.atomic():
-            attempt()
+    refuses_every_write_to(
+        old,
+        [
+            ("replaced_at", None),
+            ("revoked_at", timezone.now()),
+            ("revocation_reason", "Erreur."),
+            ("pdf", "certificates/autre.pdf"),
+            ("holder_name", "Léa MARTIN-DURAND"),
+        ],
+    )
     event = CertificateEvent.objects.get()
     event.reason = "Autre motif."
     for attempt in [
@@ -283,22 +293,9 @@ def test_the_decision_an_appeal_superseded_stays_as_it_was_signed(signed):
     contested = BlocDecision.objects.get(appeal__isnull=False)
     assert contested.appeal.ruling.on_appeal_id == contested.appeal.pk  # superseded by the ruling
     before = snapshot(BlocDecision)
-    for field, value in [("decision", "not_validated"), ("justification", "Réformée."), ("recommendations", "")]:
-        row = BlocDecision.objects.get(pk=contested.pk)
-        setattr(row, field, value)
-        for attempt in [
-            row.save,
-            lambda row=row, field=field: BlocDecision.objects.bulk_update([row], [field]),
-            lambda field=field, value=value: BlocDecision.objects.filter(pk=contested.pk).update(**{field: value}),
-        ]:
-            with pytest.raises(FrozenError), transaction.atomic():
-                attempt()
-    for attempt in [
-        BlocDecision.objects.get(pk=contested.pk).delete,
-        BlocDecision.objects.filter(pk=contested.pk).delete,
-    ]:
-        with pytest.raises(FrozenError), transaction.atomic():
-            attempt()
+    refuses_every_write_to(
+        contested, [("decision", "not_validated"), ("justification", "Réformée."), ("recommendations", "")]
+    )
     if connection.vendor == "postgresql":
         for statement in [
             "UPDATE evaluations_blocdecision SET decision = 'not_validated' WHERE id = %s",
