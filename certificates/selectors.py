@@ -1,8 +1,8 @@
 """What a certificate says, read for its PDF and its verification page: what it certifies (a bloc's
 competences, or a CQP's blocs) and its mentions (RNCP, registration, place and date, signatory).
 
-A batch renders many certificates of one bloc or CQP, issued on one date: what they share is read once
-(`certified_parts`), and each certificate's own mentions are then read from it without any query
+A batch renders many certificates of one bloc in one CQP, or of one CQP, issued on one date: what they share is
+read once (`certified_parts`), and each certificate's own mentions are then read from it without any query
 (`certificate_contents`), so that the queries of a batch do not grow with its size."""
 
 import datetime
@@ -42,11 +42,12 @@ def issue_place(signatory):
 
 @dataclass(frozen=True)
 class CertifiedParts:
-    """What the certificates of one bloc or CQP, issued on one date, share: what they list, the registration
-    date of their referential version, and who signs them where. Iterating gives what they list."""
+    """What the certificates of one bloc in one CQP, or of one CQP, issued on one date, share: what they list, the
+    registration date of their referential version, the blocs' RNCP codes in their CQP's record, and who signs
+    them where. Iterating gives what they list."""
 
     items: list
-    version_id: int
+    certification_id: int
     registered_on: datetime.date | None
     rncp_codes: dict  # the RNCP codes of the CQP's blocs filled by an administrator, by bloc id
     issued_on: datetime.date
@@ -56,17 +57,18 @@ class CertifiedParts:
     def __iter__(self):
         return iter(self.items)
 
+    def __len__(self):
+        return len(self.items)
+
     def rncp_code(self, bloc):
         """The bloc's code in the RNCP record of the certificates' CQP (each CQP's record gives a common bloc a
         code of its own: `CertificationBloc.rncp_code`); "" while an administrator has not filled it."""
         return self.rncp_codes.get(bloc.pk, "")
 
-    def __len__(self):
-        return len(self.items)
-
     def serves(self, certificate):
-        """Whether these parts were read for this certificate's referential version and date of issue."""
-        return (self.version_id, self.issued_on) == (certificate.certification.version_id, certificate.issued_on)
+        """Whether these parts were read for this certificate's CQP (the RNCP codes are its record's) and date of
+        issue."""
+        return (self.certification_id, self.issued_on) == (certificate.certification_id, certificate.issued_on)
 
 
 def certified_parts(certificate, items=None):
@@ -81,7 +83,7 @@ def certified_parts(certificate, items=None):
     signatory = signatory_on(certificate.issued_on)
     return CertifiedParts(
         items=list(items),
-        version_id=version_id,
+        certification_id=certificate.certification_id,
         registered_on=ReferentialVersion.objects.filter(pk=version_id).values_list("registered_on", flat=True).first(),
         rncp_codes=dict(
             CertificationBloc.objects.filter(certification_id=certificate.certification_id)

@@ -308,9 +308,9 @@ def _produce_group(run_id, certificate_ids):
                 .filter(pk__in=certificate_ids, pdf="")
                 .order_by("pk")
             )
-            parts = {}  # what a certificate lists is the same for every certificate of its bloc or CQP
+            parts = {}  # what a certificate lists, and its mentions: the same for its bloc's, or CQP's, in its CQP
             for certificate in certificates:
-                key = (certificate.kind, certificate.bloc_id or certificate.certification_id)
+                key = (certificate.kind, certificate.certification_id, certificate.bloc_id)
                 if key not in parts:
                     parts[key] = certified_parts(certificate)
                 stored.append(store_pdf(certificate, parts[key]))

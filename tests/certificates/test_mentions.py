@@ -12,11 +12,14 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import formats
 
+from candidates.demo import PASSWORD
 from certificates import checks, services
 from certificates.models import Certificate, Signatory
 from certificates.selectors import certificate_contents, certified_parts, signatory_on
+from evaluations import services as evaluation_services
 from referentials.models import Bloc, Certification, CertificationBloc, ReferentialVersion
-from tests.evaluations.test_deliberations import user
+from tests.evaluations.conftest import exam_of
+from tests.evaluations.test_deliberations import SPRING, deliberation_for, run_exam, user
 
 from .test_certificates import pdf_text
 
@@ -164,6 +167,26 @@ def test_a_common_bloc_has_a_code_in_each_cqp_record(recorded, spring, django_ca
     assert certificate_contents(gru)["mentions"].bloc_rncp_code == ""
     CertificationBloc.objects.filter(certification=cos, bloc=gru.bloc).update(rncp_code="RNCP35543BC01")
     assert certificate_contents(gru)["mentions"].bloc_rncp_code == "RNCP35543BC01"
+
+
+def test_one_batch_prints_each_holder_the_code_of_the_cqp_they_hold_the_bloc_through(
+    recorded, demo_exams, signing_certificate, django_capture_on_commit_callbacks
+):
+    """Léa (GC) and Yanis (COS) validate GRU before the same deliberation: their CCP are made in one group, and
+    each prints GRU's code in the record of its own CQP."""
+    CertificationBloc.objects.filter(certification__code="COS", bloc__code="GRU").update(rncp_code="RNCP35543BC01")
+    for who, code in [("Martin", "GRU"), ("Martin", "MDR"), ("Robert", "GRU"), ("Robert", "MDR")]:
+        run_exam(exam_of(who, code))
+    deliberation = deliberation_for(SPRING, "CQP COS — session d'hiver")
+    evaluation_services.add_ready_files(deliberation, user("jpn"))
+    issued = issue(
+        evaluation_services.sign_deliberation(deliberation, user("jpn"), PASSWORD), django_capture_on_commit_callbacks
+    )
+    gru = Certificate.objects.filter(bloc__code="GRU").select_related("candidate")
+    assert {c.candidate.last_name: c.number[:7] for c in gru} == {"Martin": "CCP-GC-", "Robert": "CCP-COS"}
+    codes = {c.candidate.last_name: re.findall(r"Bloc de compétences (RNCP\w+)", text_of(c)) for c in gru}
+    assert codes == {"Martin": ["RNCP35729BC01"], "Robert": ["RNCP35543BC01"]}
+    assert "Bloc de compétences RNCP" not in text_of(issued["MDR"])  # no MDR code filled in either record
 
 
 def test_the_cqp_lists_its_blocs_with_their_codes_and_the_longest_ccp_keeps_one_page(
