@@ -247,6 +247,7 @@ class CertificateAdmin(GuardedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": _("Rééditer le certificat %(number)s") % {"number": certificate.number},
             "certificate": certificate,
+            "original": certificate,
             "new_name": services.holder_name_of(certificate.candidate),
             "candidate_url": reverse("admin:candidates_candidate_change", args=[certificate.candidate_id]),
             "form": form,
@@ -269,6 +270,7 @@ class CertificateAdmin(GuardedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": _("Révoquer le certificat %(number)s") % {"number": certificate.number},
             "certificate": certificate,
+            "original": certificate,
             "form": form,
             "opts": self.model._meta,
         }
@@ -319,6 +321,7 @@ class IssuingRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": _("Certificats de « %(deliberation)s »") % {"deliberation": run.deliberation},
             "run": run,
+            "original": run,
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/certificates/progress.html", context)
