@@ -9,27 +9,18 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from playwright.sync_api import expect
 
-from candidates import demo
 from candidates.models import Exam, ExamEvent, ExamStatus
 from evaluations import services
-from tests.browser import PHONE, TABLET, log_in, screenshot
+from tests.browser import log_in
 from tests.evaluations.conftest import exam_of
 from tests.evaluations.test_deliberations import graded_state, user
+
+from .test_exam_outcomes_browser import coming_exams, photograph  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DECLARE = "Déclarer le candidat absent"
 CONFIRM = "Je confirme que le candidat ne s'est pas présenté à l'épreuve."
-
-
-@pytest.fixture
-def coming_exams(shipped_referential):
-    """The demo world as of today: the winter sessions and their exams are still to come."""
-    demo.load_demo()
-
-
-def photograph(page, name):
-    screenshot(page, name, sizes=(TABLET, PHONE))
 
 
 def open_exam(page, exam):
@@ -115,7 +106,7 @@ def test_an_exam_graded_while_the_form_was_open_is_not_declared_absent(open_brow
     expect(outcome.locator(".exam-outcome-actions a")).to_have_count(0)
 
 
-def test_an_exam_still_to_come_is_not_declared_absent(open_browser, coming_exams):
+def test_an_exam_still_to_come_is_not_declared_absent(open_browser, coming_exams):  # noqa: F811
     exam = exam_of("Martin", "GDU")  # in ten days
     page = open_browser()
     log_in(page, "gestionnaire")
