@@ -3,8 +3,7 @@
 // page (WCAG 2.2.1: nothing moves under the reader's eyes); without JavaScript, the « Actualiser » link.
 (function () {
   "use strict";
-  const box = document.getElementById("issuing");
-  if (!box || box.dataset.finished) return;
+  if (!document.getElementById("issuing")) return;  // loaded only while the run is under way (progress.html)
   const bar = document.getElementById("issuing-progress");
   const status = document.getElementById("issuing-status");
 
@@ -18,7 +17,6 @@
     if (freshStatus.textContent.trim() !== status.textContent.trim()) status.innerHTML = freshStatus.innerHTML;
     if (!fresh.dataset.finished) return false;
     document.getElementById("issuing-refresh")?.remove();
-    box.dataset.finished = "1";
     return true;
   }
 

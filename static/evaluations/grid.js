@@ -29,6 +29,7 @@
   let timer = null;
   let connectionLost = false; // the last preview found no server, though the browser may think it is online
   let sending = false;
+  let retry = null; // the one pending retry of `send`
 
   function say(text) { if (saveState) saveState.textContent = text; }
   function stored() { return JSON.parse(localStorage.getItem(storageKey) || "null"); }
@@ -59,9 +60,12 @@
     }
   }
 
+  // Keeps what is typed in this browser; returns the action still queued offline, if any.
   function keep() {
     const previous = stored();
-    store({ revision: Number(revisionInput.value), values: values(), pending: false, queued: (previous && previous.queued) || null });
+    const queued = (previous && previous.queued) || null;
+    store({ revision: Number(revisionInput.value), values: values(), pending: false, queued });
+    return queued;
   }
 
   function showOutcomes(outcomes) {
@@ -105,7 +109,7 @@
         connectionLost = false;
         showOutcomes(result.outcomes);
         showProblems(result.problems);
-        if (isQueued()) send();
+        if (!sending) submitQueued(); // the server just answered: no need to ask it again
       })
       .catch(() => {
         connectionLost = true;
@@ -124,28 +128,34 @@
   // `queued` mark before the form leaves, so neither a second `online` event nor a reload sends it twice.
   function send() {
     if (sending || !isQueued() || !navigator.onLine) return;
+    clearTimeout(retry);
     sending = true;
     preview()
       .then(() => {
         connectionLost = false;
-        const entry = stored();
-        if (!entry || !entry.queued) { sending = false; return; }
-        const button = form.querySelector(`button[name=${entry.queued}]`) || form.querySelector("button[name=save]");
-        store({ ...entry, values: values(), pending: true, queued: null });
-        dirty = false;
-        say("Connexion retrouvée : envoi de votre saisie…");
-        form.requestSubmit(button);
+        if (!submitQueued()) sending = false;
       })
       .catch(() => {
         sending = false;
         connectionLost = true;
-        setTimeout(send, RETRY_MILLISECONDS);
+        retry = setTimeout(send, RETRY_MILLISECONDS);
       });
   }
 
+  // The server answers: the queued input, if any, leaves now. Returns whether it did.
+  function submitQueued() {
+    const entry = stored();
+    if (!entry || !entry.queued) return false;
+    const button = form.querySelector(`button[name=${entry.queued}]`) || form.querySelector("button[name=save]");
+    store({ ...entry, values: values(), pending: true, queued: null });
+    dirty = false;
+    say("Connexion retrouvée : envoi de votre saisie…");
+    form.requestSubmit(button);
+    return true;
+  }
+
   form.addEventListener("input", () => {
-    keep();
-    if (isQueued()) say(OFFLINE);
+    if (keep()) say(OFFLINE);
     else { dirty = true; say("Modifications non enregistrées."); }
     clearTimeout(timer);
     timer = setTimeout(refresh, 150);
