@@ -47,7 +47,9 @@ class CertifiedParts:
     them where. Iterating gives what they list."""
 
     items: list
+    kind: str
     certification_id: int
+    bloc_id: int | None
     registered_on: datetime.date | None
     rncp_codes: dict  # the RNCP codes of the CQP's blocs filled by an administrator, by bloc id
     issued_on: datetime.date
@@ -66,9 +68,18 @@ class CertifiedParts:
         return self.rncp_codes.get(bloc.pk, "")
 
     def serves(self, certificate):
-        """Whether these parts were read for this certificate's CQP (the RNCP codes are its record's) and date of
-        issue."""
-        return (self.certification_id, self.issued_on) == (certificate.certification_id, certificate.issued_on)
+        """Whether these parts were read for a certificate of the same kind, bloc and CQP (the RNCP codes are its
+        record's), issued on the same date."""
+        return self.key == parts_key(certificate)
+
+    @property
+    def key(self):
+        return (self.kind, self.certification_id, self.bloc_id, self.issued_on)
+
+
+def parts_key(certificate):
+    """What certificates sharing their `CertifiedParts` have in common: kind, CQP, bloc and date of issue."""
+    return (certificate.kind, certificate.certification_id, certificate.bloc_id, certificate.issued_on)
 
 
 def certified_parts(certificate, items=None):
@@ -83,7 +94,9 @@ def certified_parts(certificate, items=None):
     signatory = signatory_on(certificate.issued_on)
     return CertifiedParts(
         items=list(items),
+        kind=certificate.kind,
         certification_id=certificate.certification_id,
+        bloc_id=certificate.bloc_id,
         registered_on=ReferentialVersion.objects.filter(pk=version_id).values_list("registered_on", flat=True).first(),
         rncp_codes=dict(
             CertificationBloc.objects.filter(certification_id=certificate.certification_id)

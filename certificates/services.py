@@ -35,7 +35,7 @@ from outbox.services import queue_many
 from . import credentials, signing
 from .messages import issued_drafts
 from .models import Certificate, CertificateAction, CertificateEvent, CertificateKind, IssuingRun, NumberSequence
-from .selectors import certificate_contents, certified_parts
+from .selectors import certificate_contents, certified_parts, parts_for, parts_key
 
 BATCH_SIZE = 25  # certificates per task
 GROUP_SIZE = 25  # certificates whose rows are written in one transaction
@@ -155,6 +155,7 @@ def produce_pdf(certificate) -> bool:
 def store_pdf(certificate, parts=None):
     """Render, sign and store the certificate's PDF, streamed from one step to the next; its name and
     digest are set on the instance, for the caller to write (`record_pdfs`), or to remove if that fails."""
+    parts = parts_for(certificate, parts)  # read once for the page and the credential
     rendered = io.BytesIO()
     write_pdf(
         certificate_html(certificate, parts),
@@ -308,9 +309,9 @@ def _produce_group(run_id, certificate_ids):
                 .filter(pk__in=certificate_ids, pdf="")
                 .order_by("pk")
             )
-            parts = {}  # what a certificate lists, and its mentions: the same for its bloc's, or CQP's, in its CQP
+            parts = {}  # what a certificate lists, and its mentions: read once for those that share them
             for certificate in certificates:
-                key = (certificate.kind, certificate.certification_id, certificate.bloc_id)
+                key = parts_key(certificate)
                 if key not in parts:
                     parts[key] = certified_parts(certificate)
                 stored.append(store_pdf(certificate, parts[key]))

@@ -33,27 +33,30 @@ PUBLIC_LINKS = ((_("Vérifier un certificat"), "certificates:lookup"), (_("Aide"
 
 def roles_of(user):
     """The roles of an account, as the home page tells them apart (an account may hold several)."""
+    return list(_roles(user))
+
+
+def _roles(user):
+    """The account's roles, one at a time, in the home page's order: read only as far as they are asked for."""
     if not user.is_authenticated:
-        return []
-    roles = []
+        return
     if is_professional_jury_member(user):
-        roles.append(JURY)
+        yield JURY
     if is_national_jury_member(user):
-        roles.append(NATIONAL)
+        yield NATIONAL
     if admin.site.has_permission(SimpleNamespace(user=user)):  # the admin's own rule, which reads the user only
-        roles.append(ADMINISTRATOR)
+        yield ADMINISTRATOR
     if candidate_of(user) is not None:
-        roles.append(CANDIDATE)
+        yield CANDIDATE
     if is_companion(user):
-        roles.append(COMPANION)
-    return roles
+        yield COMPANION
 
 
 def landing_page(user):
     """Where the home page sends an account: its first role's first page (read now, not from the session: a role
-    just granted opens at once); None without any role."""
-    roles = roles_of(user)
-    return ROLE_LINKS[roles[0]][0][1] if roles else None
+    just granted opens at once; the roles after the first are not read); None without any role."""
+    role = next(_roles(user), None)
+    return ROLE_LINKS[role][0][1] if role else None
 
 
 def remember_roles(sender, request, user, **kwargs):

@@ -1,6 +1,7 @@
 import nested_admin
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
@@ -15,18 +16,13 @@ from .services import copy_version
 
 
 def version_of(obj):
-    """The version an object belongs to; None for one not yet attached to any (on an add page)."""
-    if obj is None:
-        return None
-    if isinstance(obj, ReferentialVersion):
+    """The version an object belongs to (its `get_version`); None for one not yet attached to any (an add page)."""
+    if obj is None or isinstance(obj, ReferentialVersion):
         return obj
-    if isinstance(obj, Competence):
-        return obj.bloc.version if obj.bloc_id else None
-    if isinstance(obj, Criterion):
-        return obj.competence.bloc.version if obj.competence_id else None
-    if isinstance(obj, CertificationBloc):
-        return obj.certification.version if obj.certification_id else None
-    return obj.version if obj.version_id else None
+    try:
+        return obj.get_version()
+    except ObjectDoesNotExist:
+        return None
 
 
 class FrozenWhenInUse:
