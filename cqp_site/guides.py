@@ -16,19 +16,22 @@ from django.conf import settings
 from django.urls import reverse
 from markdown.treeprocessors import Treeprocessor
 
+from . import navigation
+
 GUIDES_DIR = Path(settings.BASE_DIR) / "docs" / "guides"
 IMAGES_DIR = GUIDES_DIR / "images"
 
-# The guides in the order of the help page, and the guide of each role of the navigation (cqp_site/navigation.py).
-ORDER = ("jury", "jury-national", "administrateur", "candidat", "tuteur-manager")
+# The guide of each role of the navigation, in the order of the help page.
 ROLE_GUIDES = {
-    "jury": "jury",
-    "national": "jury-national",
-    "administrator": "administrateur",
-    "candidate": "candidat",
-    "companion": "tuteur-manager",
+    navigation.JURY: "jury",
+    navigation.NATIONAL: "jury-national",
+    navigation.ADMINISTRATOR: "administrateur",
+    navigation.CANDIDATE: "candidat",
+    navigation.COMPANION: "tuteur-manager",
 }
-IMAGE_REFERENCE = re.compile(r"!\[[^\]]*\]\(images/([a-z0-9-]+)\.png\)")
+ORDER = tuple(ROLE_GUIDES.values())
+IMAGE = r"images/([a-z0-9-]+)\.png"  # a screenshot, as a guide names it
+IMAGE_REFERENCE = re.compile(rf"!\[[^\]]*\]\({IMAGE}\)")
 
 
 @dataclass(frozen=True)
@@ -74,8 +77,13 @@ def guide(slug):
 
 def image_path(name):
     """The screenshot of that name (without .png), or None: only the files of docs/guides/images/."""
-    paths = {path.stem: path for path in IMAGES_DIR.glob("*.png")}
-    return paths.get(name)
+    return _images().get(name)
+
+
+@functools.cache
+def _images():
+    """The screenshots by name, listed once per process, as the guides are read."""
+    return {path.stem: path for path in IMAGES_DIR.glob("*.png")}
 
 
 class _ApplicationLinks(Treeprocessor):
@@ -83,7 +91,7 @@ class _ApplicationLinks(Treeprocessor):
 
     def run(self, root):
         for image in root.iter("img"):
-            match = re.fullmatch(r"images/([a-z0-9-]+)\.png", image.get("src", ""))
+            match = re.fullmatch(IMAGE, image.get("src", ""))
             if match:
                 image.set("src", reverse("help_image", kwargs={"name": match[1]}))
                 image.set("class", "img-fluid border rounded my-2")

@@ -217,17 +217,18 @@ def preview(request, exam):
         return JsonResponse({"errors": form.errors}, status=400)
     state = form.state()
     decisions = grids.decide(layout, state)
-    outcomes = {}
-    for kind, key, decision in [
-        *(("competence", f"competence-{pk}", d) for pk, d in decisions.competences.items()),
-        *(("bloc", f"bloc-{pk}", d) for pk, d in decisions.blocs.items()),
-    ]:
-        outcomes[key] = {
-            "html": render_to_string("evaluations/_outcome.html", {"decision": decision}),
-            # The same outcome in a word, for the grid's sticky summary.
-            "short": render_to_string("evaluations/_outcome.html", {"decision": decision, "short": kind}),
-            "outcome": decision.outcome.value,
-        }
+    outcomes, shorts = {}, {}
+    for kind, items in (("competence", decisions.competences), ("bloc", decisions.blocs)):
+        for pk, decision in items.items():
+            # The same outcome in a word, for the grid's sticky summary: one of six, rendered once each.
+            short = (kind, decision.outcome.value)
+            if short not in shorts:
+                shorts[short] = render_to_string("evaluations/_outcome.html", {"decision": decision, "short": kind})
+            outcomes[f"{kind}-{pk}"] = {
+                "html": render_to_string("evaluations/_outcome.html", {"decision": decision}),
+                "short": shorts[short],
+                "outcome": decision.outcome.value,
+            }
     problems = grids.submission_problems(layout, state)
     return JsonResponse({"outcomes": outcomes, "problems": problems})
 
