@@ -86,11 +86,10 @@ class FrozenWhenInUse:
             "%(fields)s, à saisir une fois d'après la fiche RNCP. Créez une nouvelle version pour modifier le reste."
         ) % {"fields": names}
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        obj = self.get_object(request, object_id)
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
-            self.tell_state(request, obj)
-        return super().change_view(request, object_id, form_url, extra_context)
+            self.tell_state(request, obj)  # the object the change view read, not read again
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def tell_state(self, request, obj):
         """What the object's page says of it above its form: read-only, but for what may still be filled."""
