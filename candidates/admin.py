@@ -627,7 +627,6 @@ class ExamAdmin(LabelledSplitDateTimeAdmin, admin.ModelAdmin):
             "outcome": outcome,
             "opts": self.opts,
             "original": exam,
-            "change_url": reverse("admin:candidates_exam_change", args=[exam.pk]),
         }
         return TemplateResponse(request, "admin/candidates/exam_outcome.html", context)
 
