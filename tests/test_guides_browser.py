@@ -147,6 +147,7 @@ def test_the_administrator_guide(open_browser, today_demo):
     shot(page, "administrateur", "import")
     page.goto(reverse("admin:candidates_certificationsession_changelist"))
     page.get_by_role("link", name=SPRING).first.click()
+    expect(page.locator("#content-main form")).to_be_visible()  # the session's page, drawn: not the one leaving
     shot(page, "administrateur", "session")
     page.goto(reverse("admin:evaluations_deliberation_changelist"))
     page.locator("select[name=action]").select_option(
